@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* core/host-private.h: the host's internal structures, shared by core/*.c.
+/* core/host-private.h: the host's internal structures, shared by the core files.
  * Never installed; plugins see only opaque handles. */
 #ifndef SEAL_CORE_HOST_PRIVATE_H
 #define SEAL_CORE_HOST_PRIVATE_H
@@ -101,7 +101,8 @@ typedef struct seal_http_client seal_http_client_t; /* core/http-client.c */
 struct seal_host {
     _Atomic int phase;                   /* seal_phase_t */
     seal_conf_doc_t *conf;
-    const char *plugin_dir;              /* from conf or the built-in default */
+    seal_conf_doc_t *empty;              /* "{}": the block of unconfigured plugins */
+    size_t event_queue_size;
     seal_vec_t plugins;                  /* seal_plugin_t*, config order */
     /* registry */
     seal_vec_t services, routes, ifaces, hooks, subs, stores;
@@ -128,13 +129,19 @@ seal_plugin_t *seal_host_find_plugin(const seal_host_t *host, const char *name);
 /* core/loader.c: the only file that calls libltdl. */
 seal_status_t seal_loader_open(seal_host_t *host, const char *name, seal_plugin_t **out);
 void seal_loader_close(seal_plugin_t *p);
+/* The plugin directories searched, in order. */
+size_t seal_loader_dirs(const seal_host_t *host, const char **dirs, size_t max);
 
 /* core/registry.c */
 seal_status_t seal_registry_freeze(seal_host_t *host);
 void seal_registry_free(seal_host_t *host);
 const seal_service_t *seal_registry_service(const seal_host_t *host, const char *name);
-/* Runs a hook without an owning plugin (the host's own hook points). */
+/* core/hooks.c. Runs a hook without an owning plugin (the host's own hook
+ * points, e.g. SEAL_HOOK_HTTP_AUTHORIZE from the HTTP front). */
 seal_status_t seal_hooks_run(seal_host_t *host, const char *hook, void *args);
+void seal_hooks_sort(seal_host_t *host);
+void seal_hooks_free(seal_host_t *host);
+void seal_events_free_subs(seal_host_t *host);
 
 /* core/event.c */
 seal_events_t *seal_events_new(seal_host_t *host, size_t capacity);
@@ -145,6 +152,7 @@ void seal_events_free(seal_events_t *ev);
 
 /* core/store.c: picks the backend at freeze ("store" config key). */
 seal_status_t seal_store_select(seal_host_t *host, char *why, size_t why_len);
+void seal_store_free_backends(seal_host_t *host);
 
 /* core/http-mhd.c: the HTTP(S) front (the only file that includes microhttpd.h). */
 seal_status_t seal_http_server_new(seal_host_t *host, const seal_conf_t *http_conf,
