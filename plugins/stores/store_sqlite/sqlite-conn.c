@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store_sqlite: connections, their prepared statements, the connection pool
+ * and the in-process writer slot.
+ *
+ * Why a pool and not one connection per thread: HTTP worker threads come and
+ * go with the host's configuration, and a thread-local connection would have
+ * to be closed from a thread-exit destructor that may run after fini. A
+ * small pool closes every connection in fini, bounds memory and descriptors,
+ * and lets a transaction keep its connection across calls. Each connection
+ * is used by one thread at a time (SQLITE_OPEN_NOMUTEX is then safe).
+ *
+ * Why a writer slot: SQLite has one write lock per database, and a blocked
+ * writer polls with sleeps (1, 2, 5, ... 100 ms). Queueing our own writers
+ * on a condition variable wakes the next one as soon as the lock is free;
+ * busy_timeout still covers other processes that open the same file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "sqlite-conn.h"
+
+static const char *const stmt_sql[SS_STMT_COUNT] = {
+    [SS_BEGIN] = "BEGIN IMMEDIATE",
+    [SS_COMMIT] = "COMMIT",
+    [SS_ROLLBACK] = "ROLLBACK",
+    [SS_SAVEPOINT] = "SAVEPOINT seal_write",
+    [SS_RELEASE] = "RELEASE seal_write",
+    [SS_ROLLBACK_TO] = "ROLLBACK TO seal_write",
+    [SS_GET] = "SELECT json, rev FROM docs WHERE ns = ?1 AND key = ?2",
+    [SS_GET_REV] = "SELECT rev FROM docs WHERE ns = ?1 AND key = ?2",
+    [SS_INSERT] = "INSERT INTO docs(ns, key, rev, json) VALUES(?1, ?2, ?3, ?4)",
+    [SS_UPDATE] = "UPDATE docs SET rev = ?3, json = ?4 WHERE ns = ?1 AND key = ?2",
+    [SS_DELETE] = "DELETE FROM docs WHERE ns = ?1 AND key = ?2",
+    [SS_TERMS_CLEAR] = "DELETE FROM terms WHERE ns = ?1 AND key = ?2",
+    /* A document carrying the same term twice is found once. */
+    [SS_TERM_ADD] = "INSERT OR IGNORE INTO terms(ns, idx, value, key) VALUES(?1, ?2, ?3, ?4)",
+    [SS_SCAN_RANGE] = "SELECT key, json, rev FROM docs"
+                      " WHERE ns = ?1 AND key >= ?2 AND key < ?3 ORDER BY key",
+    [SS_SCAN_FROM] = "SELECT key, json, rev FROM docs"
+                     " WHERE ns = ?1 AND key >= ?2 ORDER BY key",
+    /* terms' primary key (ns, idx, value, key) yields key order, no sort. */
+    [SS_LOOKUP] = "SELECT d.key, d.json, d.rev FROM terms t"
+                  " JOIN docs d ON d.ns = t.ns AND d.key = t.key"
+                  " WHERE t.ns = ?1 AND t.idx = ?2 AND t.value = ?3 ORDER BY t.key",
+};
+
+seal_status_t ss_status(ss_store_t *st, ss_conn_t *c, int rc, const char *what)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return SEAL_OK;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        /* The caller retries; not worth an error line per occurrence. */
+        if (seal_log_enabled(SEAL_LOG_DEBUG))
+            seal_log(st->self, SEAL_LOG_DEBUG, "%s: %s: database busy", st->path, what);
+        return SEAL_E_AGAIN;
+    case SQLITE_NOMEM:
+        return SEAL_E_NOMEM;
+    case SQLITE_TOOBIG:
+        return SEAL_E_TOOBIG;
+    default:
+        break;
+    }
+    seal_log(st->self, SEAL_LOG_ERR, "%s: %s: %s", st->path, what,
+             c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+    switch (rc & 0xff) {
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_PERM:
+        return SEAL_E_IO;
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+        return SEAL_E_INVAL;
+    default:
+        return SEAL_E_GENERIC;
+    }
+}
+
+seal_status_t ss_conn_open(ss_store_t *st, bool create, ss_conn_t **out)
+{
+    *out = NULL;
+    ss_conn_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return SEAL_E_NOMEM;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (create)
+        flags |= SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(st->path, &c->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        seal_status_t s = ss_status(st, c, rc, "cannot open database");
+        ss_conn_close(c);
+        return s == SEAL_E_AGAIN ? SEAL_E_IO : s;
+    }
+    sqlite3_busy_timeout(c->db, st->busy_ms);
+    /* No schema tricks from a crafted file: writable_schema and friends off. */
+    sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+    char pragmas[128];
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA foreign_keys = ON; PRAGMA synchronous = %s;",
+             st->sync_full ? "FULL" : "NORMAL");
+    rc = sqlite3_exec(c->db, pragmas, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        seal_status_t s = ss_status(st, c, rc, "cannot configure connection");
+        ss_conn_close(c);
+        return s;
+    }
+    *out = c;
+    return SEAL_OK;
+}
+
+void ss_conn_close(ss_conn_t *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < SS_STMT_COUNT; i++)
+        sqlite3_finalize(c->stmt[i]);
+    sqlite3_close(c->db);  /* NULL is a no-op */
+    free(c);
+}
+
+seal_status_t ss_stmt_get(ss_store_t *st, ss_conn_t *c, ss_stmt_id_t id, sqlite3_stmt **out)
+{
+    sqlite3_stmt *s = c->stmt[id];
+    if (s && !sqlite3_stmt_busy(s)) {
+        *out = s;
+        return SEAL_OK;
+    }
+    /* Cache the first one for good; a reentrant one is finalized after use. */
+    unsigned flags = s ? 0 : SQLITE_PREPARE_PERSISTENT;
+    sqlite3_stmt *fresh = NULL;
+    int rc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1, flags, &fresh, NULL);
+    if (rc != SQLITE_OK)
+        return ss_status(st, c, rc, "cannot prepare statement");
+    if (!s)
+        c->stmt[id] = fresh;
+    *out = fresh;
+    return SEAL_OK;
+}
+
+void ss_stmt_put(ss_conn_t *c, ss_stmt_id_t id, sqlite3_stmt *s)
+{
+    if (!s)
+        return;
+    if (s == c->stmt[id]) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    } else {
+        sqlite3_finalize(s);
+    }
+}
+
+seal_status_t ss_exec(ss_store_t *st, ss_conn_t *c, ss_stmt_id_t id)
+{
+    sqlite3_stmt *s;
+    seal_status_t rv = ss_stmt_get(st, c, id, &s);
+    if (rv != SEAL_OK)
+        return rv;
+    int rc = sqlite3_step(s);
+    rv = rc == SQLITE_DONE ? SEAL_OK : ss_status(st, c, rc, stmt_sql[id]);
+    ss_stmt_put(c, id, s);
+    return rv;
+}
+
+/* ---- pool and writer slot ---- */
+
+static void deadline_in(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+seal_status_t ss_pool_init(ss_store_t *st)
+{
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0)
+        return SEAL_E_NOMEM;
+    /* Wall-clock jumps must not shorten or stretch the wait. */
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int e = pthread_mutex_init(&st->mu, NULL);
+    if (e == 0 && (e = pthread_cond_init(&st->conn_cv, &ca)) != 0)
+        pthread_mutex_destroy(&st->mu);
+    if (e == 0 && (e = pthread_cond_init(&st->writer_cv, &ca)) != 0) {
+        pthread_cond_destroy(&st->conn_cv);
+        pthread_mutex_destroy(&st->mu);
+    }
+    pthread_condattr_destroy(&ca);
+    if (e != 0)
+        return SEAL_E_NOMEM;
+    st->sync_init = true;
+    return SEAL_OK;
+}
+
+seal_status_t ss_pool_acquire(ss_store_t *st, ss_conn_t **out)
+{
+    struct timespec until;
+    bool have_deadline = false;
+    pthread_mutex_lock(&st->mu);
+    for (;;) {
+        ss_conn_t *c = st->idle;
+        if (c) {
+            st->idle = c->next_idle;
+            c->next_idle = NULL;
+            pthread_mutex_unlock(&st->mu);
+            *out = c;
+            return SEAL_OK;
+        }
+        if (st->nconn < SS_MAX_CONN) {
+            /* Opened under the lock: it happens at most SS_MAX_CONN times
+             * and takes a few system calls; all[] stays dense. */
+            seal_status_t rv = ss_conn_open(st, false, &c);
+            if (rv == SEAL_OK)
+                st->all[st->nconn++] = c;
+            pthread_mutex_unlock(&st->mu);
+            *out = c;
+            return rv;
+        }
+        if (!have_deadline) {
+            deadline_in(&until, st->busy_ms);
+            have_deadline = true;
+        }
+        if (pthread_cond_timedwait(&st->conn_cv, &st->mu, &until) == ETIMEDOUT && !st->idle) {
+            pthread_mutex_unlock(&st->mu);
+            seal_log(st->self, SEAL_LOG_WARN,
+                     "%s: all %d connections busy for %d ms", st->path, SS_MAX_CONN, st->busy_ms);
+            return SEAL_E_AGAIN;
+        }
+    }
+}
+
+void ss_pool_release(ss_store_t *st, ss_conn_t *c)
+{
+    if (!c)
+        return;
+    /* Never hand out a connection with an open transaction (a failed
+     * commit or a caller's early return would otherwise leak it). */
+    if (!sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_lock(&st->mu);
+    c->next_idle = st->idle;
+    st->idle = c;
+    pthread_cond_signal(&st->conn_cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+void ss_pool_fini(ss_store_t *st)
+{
+    for (size_t i = 0; i < st->nconn; i++) {
+        ss_conn_close(st->all[i]);
+        st->all[i] = NULL;
+    }
+    st->nconn = 0;
+    st->idle = NULL;
+    if (st->sync_init) {
+        pthread_cond_destroy(&st->writer_cv);
+        pthread_cond_destroy(&st->conn_cv);
+        pthread_mutex_destroy(&st->mu);
+        st->sync_init = false;
+    }
+}
+
+seal_status_t ss_writer_acquire(ss_store_t *st)
+{
+    struct timespec until;
+    bool have_deadline = false;
+    pthread_mutex_lock(&st->mu);
+    while (st->writer) {
+        if (!have_deadline) {
+            deadline_in(&until, st->busy_ms);
+            have_deadline = true;
+        }
+        if (pthread_cond_timedwait(&st->writer_cv, &st->mu, &until) == ETIMEDOUT && st->writer) {
+            pthread_mutex_unlock(&st->mu);
+            return SEAL_E_AGAIN;
+        }
+    }
+    st->writer = true;
+    pthread_mutex_unlock(&st->mu);
+    return SEAL_OK;
+}
+
+void ss_writer_release(ss_store_t *st)
+{
+    pthread_mutex_lock(&st->mu);
+    st->writer = false;
+    pthread_cond_signal(&st->writer_cv);
+    pthread_mutex_unlock(&st->mu);
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store_sqlite internals: connections, their statement cache, the pool and
+ * the in-process writer slot (sqlite-conn.c), the schema (sqlite-schema.c). */
+#ifndef STORE_SQLITE_CONN_H
+#define STORE_SQLITE_CONN_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sqlite3.h>
+#include <seal/seal.h>
+
+/* Upper bound on open connections. Writers are serialised anyway (one
+ * SQLite write lock), and a read is short, so more connections than this
+ * would only cost memory (each has its own page cache) and descriptors. */
+#define SS_MAX_CONN 16
+
+/* The statements every connection prepares once and keeps. */
+typedef enum ss_stmt_id {
+    SS_BEGIN = 0,      /* BEGIN IMMEDIATE */
+    SS_COMMIT,
+    SS_ROLLBACK,
+    SS_SAVEPOINT,      /* a write inside a caller's transaction */
+    SS_RELEASE,
+    SS_ROLLBACK_TO,
+    SS_GET,
+    SS_GET_REV,
+    SS_INSERT,
+    SS_UPDATE,
+    SS_DELETE,
+    SS_TERMS_CLEAR,
+    SS_TERM_ADD,
+    SS_SCAN_RANGE,     /* key >= prefix AND key < successor(prefix) */
+    SS_SCAN_FROM,      /* key >= prefix: the prefix has no successor */
+    SS_LOOKUP,
+    SS_STMT_COUNT
+} ss_stmt_id_t;
+
+typedef struct ss_conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[SS_STMT_COUNT];  /* prepared lazily */
+    struct ss_conn *next_idle;
+} ss_conn_t;
+
+typedef struct ss_store {
+    seal_plugin_t *self;      /* for log attribution */
+    char *path;
+    int busy_ms;
+    bool sync_full;
+    pthread_mutex_t mu;
+    pthread_cond_t conn_cv;   /* a connection went back to the pool */
+    pthread_cond_t writer_cv; /* the writer slot was released */
+    ss_conn_t *idle;
+    size_t nconn;
+    ss_conn_t *all[SS_MAX_CONN];
+    bool writer;              /* the writer slot is taken */
+    bool sync_init;           /* mu and the condvars were initialised */
+} ss_store_t;
+
+/* Opens one connection configured for the store (busy timeout, foreign
+ * keys, synchronous). create: may create the file (the first one only). */
+seal_status_t ss_conn_open(ss_store_t *st, bool create, ss_conn_t **out);
+void ss_conn_close(ss_conn_t *c);
+
+/* The cached statement, or a fresh one when the cached one is running (a
+ * scan callback calling back into the store on the same connection). Hand
+ * it back with ss_stmt_put, which resets or finalizes it. */
+seal_status_t ss_stmt_get(ss_store_t *st, ss_conn_t *c, ss_stmt_id_t id, sqlite3_stmt **out);
+void ss_stmt_put(ss_conn_t *c, ss_stmt_id_t id, sqlite3_stmt *s);
+/* Runs a statement without result rows (BEGIN, COMMIT, ...). */
+seal_status_t ss_exec(ss_store_t *st, ss_conn_t *c, ss_stmt_id_t id);
+
+/* Pool: waits at most busy_ms for a connection (SEAL_E_AGAIN after). */
+seal_status_t ss_pool_init(ss_store_t *st);
+seal_status_t ss_pool_acquire(ss_store_t *st, ss_conn_t **out);
+void ss_pool_release(ss_store_t *st, ss_conn_t *c);
+void ss_pool_fini(ss_store_t *st);
+
+/* Writer slot: at most one writer per process at a time, waits at most
+ * busy_ms (SEAL_E_AGAIN after). */
+seal_status_t ss_writer_acquire(ss_store_t *st);
+void ss_writer_release(ss_store_t *st);
+
+/* Maps an SQLite result code to a status; logs what is unexpected. */
+seal_status_t ss_status(ss_store_t *st, ss_conn_t *c, int rc, const char *what);
+
+/* sqlite-schema.c: WAL mode and the schema, on the first connection. */
+seal_status_t ss_schema_setup(ss_store_t *st, ss_conn_t *c);
+
+#endif
