@@ -46,6 +46,7 @@ seal_status_t seal_store_select(seal_host_t *host, char *why, size_t why_len)
         return SEAL_E_CONFIG;
     }
     host->store = NULL;
+    if (want && strcmp(want, "none") == 0) return SEAL_OK;   /* explicitly store-less */
     for (size_t i = 0; i < host->stores.n; i++) {
         seal_store_backend_t *b = host->stores.v[i];
         if (want ? strcmp(b->owner->name, want) == 0 : host->stores.n == 1) host->store = b;

@@ -1,0 +1,112 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The README's two commands, for a fresh Debian 12 machine, as root:
+#   sh tools/dev.sh run    install what is missing, build, install, start seald
+#                          with the sample config and the embedded store
+#   sh tools/dev.sh test   install what is missing, build and run every test:
+#                          make check (-Werror), the ASan+UBSan build's make
+#                          check, and make distcheck
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+# Build and test dependencies (Debian 12 package names; README lists them).
+DEPS="build-essential autoconf automake libtool libltdl-dev pkg-config
+ libmicrohttpd-dev libjson-c-dev libgnutls28-dev nettle-dev libgmp-dev
+ libcurl4-gnutls-dev libsqlite3-dev check libsubunit-dev
+ gnutls-bin curl python3 python3-yaml python3-jsonschema abigail-tools"
+
+install_deps() {
+    missing=""
+    for p in $DEPS; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+            missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        echo "installing:$missing"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+    fi
+}
+
+bootstrap() {
+    [ -x configure ] && [ configure -nt configure.ac ] || autoreconf -fi
+}
+
+# build <dir> <configure args...>
+build() {
+    dir=$1; shift
+    mkdir -p "$dir"
+    (cd "$dir" && { [ -f Makefile ] || "$top/configure" -q "$@"; } && make -j2)
+}
+
+summary=""
+# check <dir> <make target>: runs it and collects the automake counts.
+check() {
+    rc=0
+    (cd "$1" && make -j2 "$2") || rc=$?
+    for log in $(find "$1" -name test-suite.log -newer "$1/Makefile" 2>/dev/null); do
+        summary="$summary $(awk '/^# (PASS|FAIL|ERROR|XPASS):/ {print $2 $3}' "$log" | tr '\n' ' ')"
+    done
+    return $rc
+}
+
+print_summary() {
+    echo "$summary" | tr ' ' '\n' | awk -F: '
+        $1 == "PASS" { p += $2 } $1 == "FAIL" || $1 == "ERROR" || $1 == "XPASS" { f += $2 }
+        END { printf "%d passed, %d failed\n", p, f }'
+}
+
+make_certs() {   # dir: a development CA, an ECDSA P-256 server and client certificate
+    d=$1
+    [ -f "$d/server.pem" ] && return 0
+    mkdir -p "$d"
+    umask 077
+    certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 --outfile "$d/ca.key" 2>/dev/null
+    printf 'cn = "seald development CA"\nca\ncert_signing_key\nexpiration_days = 365\n' > "$d/ca.tmpl"
+    certtool --generate-self-signed --load-privkey "$d/ca.key" --template "$d/ca.tmpl" --outfile "$d/ca.pem" 2>/dev/null
+    for who in server client; do
+        certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 --outfile "$d/$who.key" 2>/dev/null
+        if [ "$who" = server ]; then
+            printf 'cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\ntls_www_server\nexpiration_days = 365\n' > "$d/$who.tmpl"
+        else
+            printf 'cn = "seald operator"\ntls_www_client\nexpiration_days = 365\n' > "$d/$who.tmpl"
+        fi
+        certtool --generate-certificate --load-privkey "$d/$who.key" --load-ca-certificate "$d/ca.pem" \
+            --load-ca-privkey "$d/ca.key" --template "$d/$who.tmpl" --outfile "$d/$who.pem" 2>/dev/null
+    done
+    rm -f "$d"/*.tmpl
+    echo "development certificates in $d (client: client.pem/client.key)"
+}
+
+case "${1:-}" in
+run)
+    install_deps
+    bootstrap
+    build _build/run --prefix=/usr/local --sysconfdir=/etc --localstatedir=/var
+    (cd _build/run && make install >/dev/null)
+    ldconfig
+    make_certs /etc/seal/tls
+    /usr/local/sbin/seald --check-config -c /etc/seal/seald.conf
+    echo "seald on https://localhost:8443 (try: curl --cacert /etc/seal/tls/ca.pem" \
+         "--cert /etc/seal/tls/client.pem --key /etc/seal/tls/client.key" \
+         "https://localhost:8443/ss-gm/v1/group-documents)"
+    exec /usr/local/sbin/seald -c /etc/seal/seald.conf
+    ;;
+test)
+    install_deps
+    bootstrap
+    rc=0
+    build _build/check --enable-werror
+    check _build/check check || rc=1
+    build _build/asan --enable-werror --enable-sanitizers
+    ASAN_OPTIONS=detect_leaks=1 check _build/asan check || rc=1
+    check _build/check distcheck || rc=1
+    print_summary
+    exit $rc
+    ;;
+*)
+    echo "usage: sh tools/dev.sh run|test" >&2
+    exit 2
+    ;;
+esac
