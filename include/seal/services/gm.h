@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* seal/services/gm.h: "seal.gm.v1", the C interface of the group management
+ * service (TS 23.434 clause 10: Create_Group, Query_Group_Info,
+ * Update_Group_Info, Delete_Group), provided by the "gm" plugin and used by
+ * wire bindings such as seal_s (TS 29.549 SS_GroupManagement).
+ *
+ * Get it in start:
+ *   void *gm_user;
+ *   const seal_gm_v1_t *gm = seal_iface_get(self, SEAL_GM_IFACE_V1, &gm_user);
+ * and pass gm_user as the first argument of every operation.
+ *
+ * Documents cross the interface as JSON text: one VAL group document
+ * (TS 29.549 VALGroupDocument) per object. The binding validates the wire
+ * format; the service still refuses (SEAL_E_INVAL) a document it cannot
+ * index: valGroupId must be a non-empty string, members (when present) an
+ * array of objects each naming exactly one of valUserId / valUeId (a
+ * non-empty string), valServiceIds (when present) an array of non-empty
+ * strings. Other members are stored as given.
+ *
+ * Revisions: every document has a revision (1 at creation, +1 per write), a
+ * binding's ETag. expect_rev is the revision a write requires
+ * (compare-and-set), or SEAL_REV_ANY (seal/store.h) for none.
+ *
+ * Status codes: SEAL_OK; SEAL_E_INVAL (document not acceptable);
+ * SEAL_E_NOTFOUND (no such groupDocId); SEAL_E_CONFLICT (expect_rev is not
+ * the current revision); SEAL_E_EXISTS (another document already has this
+ * valGroupId: valGroupId is unique per server); SEAL_E_NOMEM, SEAL_E_IO,
+ * SEAL_E_AGAIN (store failures).
+ *
+ * Output strings are malloc'd and NUL-terminated: free with seal_free.
+ * Every operation is thread-safe.
+ *
+ * Events (seal/event.h, topic prefix "gm."), JSON objects published after
+ * the change is durable:
+ *   gm.group.created {"groupDocId","valGroupId","rev","document",
+ *                     "membersAdded":[ValTargetUe...],"membersRemoved":[]}
+ *   gm.group.updated {"groupDocId","valGroupId","rev","document",
+ *                     "membersAdded":[...],"membersRemoved":[...],
+ *                     "previousValGroupId" (only when it changed)}
+ *   gm.group.deleted {"groupDocId","valGroupId","rev",
+ *                     "membersAdded":[],"membersRemoved":[every member]}
+ * A member is identified by its valUserId or valUeId; a member whose
+ * identifier switches between the two counts as removed and added.
+ */
+#ifndef SEAL_SERVICES_GM_H
+#define SEAL_SERVICES_GM_H
+
+#include <seal/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SEAL_GM_IFACE_V1 "seal.gm.v1"
+
+#define SEAL_GM_EVENT_CREATED "gm.group.created"
+#define SEAL_GM_EVENT_UPDATED "gm.group.updated"
+#define SEAL_GM_EVENT_DELETED "gm.group.deleted"
+
+/* Re-validates the result of a merge patch before it is stored: returns
+ * SEAL_OK to accept, anything else to refuse (the patch operation then
+ * returns SEAL_E_INVAL). The callee keeps its own error details in ctx. */
+typedef seal_status_t (*seal_gm_check_fn)(const char *json, size_t len, void *ctx);
+
+/* Query callback: return 0 to go on, non-zero to stop. Arguments are valid
+ * during the call only. */
+typedef int (*seal_gm_visit_fn)(const char *group_doc_id, const char *json, size_t len,
+                                uint64_t rev, void *ctx);
+
+/* Query filters; NULL means "any". Filters combine with AND. */
+typedef struct seal_gm_query {
+    uint32_t struct_size;        /* sizeof(seal_gm_query_t) */
+    const char *val_group_id;    /* documents with this valGroupId */
+    const char *val_service_id;  /* documents listing it in valServiceIds */
+    const char *member;          /* documents with a member of this valUserId or valUeId */
+} seal_gm_query_t;
+
+typedef struct seal_gm_v1 {
+    uint32_t struct_size;   /* sizeof(seal_gm_v1_t) */
+
+    /* Create_Group: stores json under a new random groupDocId (URL-safe,
+     * 22 characters). Returns the id, the stored document and its revision
+     * (any out pointer may be NULL). */
+    seal_status_t (*create)(void *user, const char *json, size_t len,
+                            char **group_doc_id, char **doc, size_t *doc_len, uint64_t *rev);
+
+    /* Query_Group_Info for one document. */
+    seal_status_t (*get)(void *user, const char *group_doc_id,
+                         char **doc, size_t *doc_len, uint64_t *rev);
+
+    /* Update_Group_Info by replacement (HTTP PUT). The document must exist. */
+    seal_status_t (*replace)(void *user, const char *group_doc_id,
+                             const char *json, size_t len, uint64_t expect_rev,
+                             char **doc, size_t *doc_len, uint64_t *rev);
+
+    /* Update_Group_Info by JSON merge patch (RFC 7396) applied to the stored
+     * document; the result goes through the service's own checks and, if
+     * check is not NULL, through check(result, check_ctx). */
+    seal_status_t (*patch)(void *user, const char *group_doc_id,
+                           const char *patch, size_t len, uint64_t expect_rev,
+                           seal_gm_check_fn check, void *check_ctx,
+                           char **doc, size_t *doc_len, uint64_t *rev);
+
+    /* Delete_Group. */
+    seal_status_t (*remove)(void *user, const char *group_doc_id, uint64_t expect_rev);
+
+    /* Query_Group_Info by filters; visits matching documents in groupDocId
+     * order. All filters NULL (or q NULL): every document. */
+    seal_status_t (*query)(void *user, const seal_gm_query_t *q,
+                           seal_gm_visit_fn fn, void *ctx);
+    /* Version 1 ends here; fields are only appended. */
+} seal_gm_v1_t;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* TS 29.549 clause 5.3 / 7.3: SS_GroupManagement API (Rel-18,
+ * TS29549_SS_GroupManagement.yaml 1.2.0-alpha.1), {apiRoot}/ss-gm/v1,
+ * served through the group management service's "seal.gm.v1" interface.
+ *
+ *   POST   /group-documents               CreateValGroupDoc      201 + Location, ETag
+ *   GET    /group-documents               RetrieveValGroupDocs   200 [VALGroupDocument]
+ *   GET    /group-documents/{groupDocId}  RetrieveIndValGroupDoc 200 + ETag
+ *   PUT    /group-documents/{groupDocId}  UpdateIndValGroupDoc   200 + ETag
+ *   PATCH  /group-documents/{groupDocId}  ModifyIndValGroupDoc   200 + ETag
+ *   DELETE /group-documents/{groupDocId}  DeleteIndValGroupDoc   204
+ *
+ * Choices (README): unknown members are dropped; resUri is server-owned
+ * (the resource URI, set on output); suppFeat is answered with the features
+ * both sides support (none are defined for this API, so "0"); If-Match uses
+ * strong ETags made of the store revision; valGroupId is unique (409). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <seal/services/gm.h>
+#include "seal_s.h"
+#include "ss_gm_validate.h"
+#include "ss_http.h"
+
+#define BASE "/ss-gm/v1/group-documents"
+#define MAX_IF_MATCH 16
+
+typedef struct ss_gm {
+    ss_ctx_t *ctx;
+    const seal_gm_v1_t *gm;
+    void *gm_user;
+} ss_gm_t;
+
+/* ---- representation ---- */
+
+/* {apiRoot}/ss-gm/v1/group-documents/{id}; the id is URL-safe. */
+static char *res_uri(const ss_gm_t *g, const char *id)
+{
+    const char *root = g->ctx->api_root ? g->ctx->api_root : "";
+    size_t n = strlen(root) + sizeof BASE + 1 + strlen(id);
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s/%s", root, BASE, id);
+    return s;
+}
+
+/* The stored document as the API shows it: with resUri, or (group-members /
+ * group-configuration) valGroupId plus the asked parts only. */
+enum { SHOW_ALL = 0, SHOW_MEMBERS = 1, SHOW_CONF = 2 };
+
+static struct json_object *present(const ss_gm_t *g, const char *id, const char *doc,
+                                   size_t len, int show)
+{
+    char why[96];
+    struct json_object *d = ss_parse(doc, len, 64, why, sizeof why);
+    if (!json_object_is_type(d, json_type_object)) {
+        seal_log(g->ctx->self, SEAL_LOG_ERR, "group document %s unreadable: %s", id, why);
+        json_object_put(d);
+        return NULL;
+    }
+    if (show == SHOW_ALL) {
+        char *uri = res_uri(g, id);
+        struct json_object *s = uri ? json_object_new_string(uri) : NULL;
+        free(uri);
+        if (!s || json_object_object_add(d, "resUri", s) != 0) {
+            json_object_put(s);
+            json_object_put(d);
+            return NULL;
+        }
+        return d;
+    }
+    /* TS 29.549 RetrieveIndValGroupDoc: the VAL group identifier, plus
+     * members and/or valGrpConf as the flags ask. */
+    static const struct { const char *key; int flag; } keep[] = {
+        { "valGroupId", SHOW_MEMBERS | SHOW_CONF },
+        { "members", SHOW_MEMBERS },
+        { "valGrpConf", SHOW_CONF },
+    };
+    struct json_object *out = json_object_new_object();
+    for (size_t i = 0; out && i < sizeof keep / sizeof keep[0]; i++) {
+        struct json_object *v;
+        if ((show & keep[i].flag) && json_object_object_get_ex(d, keep[i].key, &v)) {
+            json_object_get(v);
+            if (json_object_object_add(out, keep[i].key, v) != 0) {
+                json_object_put(v);
+                json_object_put(out);
+                out = NULL;
+            }
+        }
+    }
+    json_object_put(d);
+    return out;
+}
+
+static seal_status_t send_doc(const ss_gm_t *g, seal_request_t *req, unsigned status,
+                              const char *id, const char *doc, size_t len, uint64_t rev,
+                              int show)
+{
+    char etag[SS_ETAG_MAX];
+    ss_etag(rev, etag);
+    struct json_object *d = present(g, id, doc, len, show);
+    if (!d)
+        return seal_response_problem(req, 500, NULL, "cannot render the document", NULL, 0);
+    seal_status_t st = seal_response_header(req, "ETag", etag);
+    if (st == SEAL_OK && status == 201) {
+        char *uri = res_uri(g, id);
+        st = uri ? seal_response_header(req, "Location", uri) : SEAL_E_NOMEM;
+        free(uri);
+    }
+    st = st == SEAL_OK ? ss_reply_json(req, status, d)
+                       : seal_response_problem(req, 500, NULL, seal_strerror(st), NULL, 0);
+    json_object_put(d);
+    return st;
+}
+
+/* ---- request pieces ---- */
+
+/* TS 29.500 6.6.2 feature negotiation: the answer carries the features both
+ * sides support. SS_GroupManagement defines none yet. */
+static int negotiate_features(struct json_object *doc)
+{
+    if (!json_object_object_get_ex(doc, "suppFeat", NULL))
+        return 0;
+    struct json_object *s = json_object_new_string("0");
+    if (!s || json_object_object_add(doc, "suppFeat", s) != 0) {
+        json_object_put(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads and validates the body; answers and returns NULL when it is bad. */
+static struct json_object *read_body(seal_request_t *req, int patch)
+{
+    size_t len = 0;
+    const char *body = seal_request_body(req, &len);
+    if (!body || len == 0) {
+        seal_response_problem(req, 400, "INVALID_MSG_FORMAT",
+                              patch ? "a VALGroupDocumentPatch body is required"
+                                    : "a VALGroupDocument body is required", NULL, 0);
+        return NULL;
+    }
+    ss_errs_t e = {0};
+    char why[128] = "";
+    struct json_object *v = patch ? ss_gm_parse_patch(body, len, &e, why, sizeof why)
+                                  : ss_gm_parse_doc(body, len, &e, why, sizeof why);
+    if (!v) {
+        if (e.total || e.oom) {
+            ss_reply_errs(req, &e, patch ? "invalid VALGroupDocumentPatch"
+                                         : "invalid VALGroupDocument");
+        } else {
+            char msg[192];
+            snprintf(msg, sizeof msg, "the body is not JSON: %s", why);
+            seal_response_problem(req, 400, "INVALID_MSG_FORMAT", msg, NULL, 0);
+        }
+    }
+    ss_errs_free(&e);
+    return v;
+}
+
+/* The revision a write requires, from If-Match. Answers and returns -1 when
+ * the request cannot go on. */
+static int expected_rev(const ss_gm_t *g, seal_request_t *req, const char *id, uint64_t *expect)
+{
+    const char *h = seal_request_header(req, "If-Match");
+    uint64_t revs[MAX_IF_MATCH];
+    size_t n = 0;
+    int star = 0;
+    *expect = SEAL_REV_ANY;
+    if (!h)
+        return 0;
+    if (ss_if_match(h, &star, revs, MAX_IF_MATCH, &n) != 0) {
+        seal_invalid_param_t p = { "If-Match", "must be * or a list of entity tags" };
+        seal_response_problem(req, 400, "INVALID_MSG_FORMAT", "malformed If-Match", &p, 1);
+        return -1;
+    }
+    if (star)
+        return 0;
+    if (n == 1) {
+        *expect = revs[0];
+        return 0;
+    }
+    /* No tag of ours (0 never matches: revisions start at 1), or several:
+     * pick the current one if listed. */
+    *expect = 0;
+    if (n > 1) {
+        uint64_t cur = 0;
+        seal_status_t st = g->gm->get(g->gm_user, id, NULL, NULL, &cur);
+        if (st != SEAL_OK) {
+            ss_reply_status(req, st, "no VAL group document with this groupDocId");
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (revs[i] == cur)
+                *expect = cur;
+    }
+    return 0;
+}
+
+/* "true" / "false" (OpenAPI boolean query parameter). */
+static int bool_param(seal_request_t *req, const char *name, int *out)
+{
+    const char *v = seal_request_query(req, name);
+    *out = 0;
+    if (!v)
+        return 0;
+    if (strcmp(v, "true") == 0) {
+        *out = 1;
+        return 0;
+    }
+    if (strcmp(v, "false") == 0)
+        return 0;
+    ss_reply_bad_param(req, name, "must be true or false", "invalid query parameter");
+    return -1;
+}
+
+/* Refuses unknown or repeated query parameters (a mistyped filter must not
+ * silently widen a query). */
+static int check_query_names(seal_request_t *req, const char *const *known, size_t nknown)
+{
+    const char *name, *value;
+    for (size_t i = 0; (name = seal_request_query_at(req, i, &value)); i++) {
+        size_t k;
+        for (k = 0; k < nknown && strcmp(name, known[k]) != 0; k++)
+            ;
+        if (k == nknown) {
+            ss_reply_bad_param(req, name, "unknown query parameter", "invalid query parameter");
+            return -1;
+        }
+        for (size_t j = 0; j < i; j++) {
+            const char *other, *ov;
+            if ((other = seal_request_query_at(req, j, &ov)) && strcmp(other, name) == 0) {
+                ss_reply_bad_param(req, name, "given more than once", "invalid query parameter");
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- handlers ---- */
+
+static seal_status_t h_create(seal_request_t *req, void *user)
+{
+    ss_gm_t *g = user;
+    if (ss_require_media_type(req, "application/json") != 0)
+        return SEAL_OK;
+    struct json_object *doc = read_body(req, 0);
+    if (!doc)
+        return SEAL_OK;
+    size_t len = 0;
+    char *text = negotiate_features(doc) == 0 ? ss_text(doc, &len) : NULL;
+    json_object_put(doc);
+    if (!text)
+        return seal_response_problem(req, 500, NULL, "out of memory", NULL, 0);
+    char *id = NULL, *out = NULL;
+    size_t out_len = 0;
+    uint64_t rev = 0;
+    seal_status_t st = g->gm->create(g->gm_user, text, len, &id, &out, &out_len, &rev);
+    free(text);
+    if (st == SEAL_OK)
+        st = send_doc(g, req, 201, id, out, out_len, rev, SHOW_ALL);
+    else
+        st = ss_reply_status(req, st, st == SEAL_E_EXISTS
+                                          ? "a VAL group document with this valGroupId exists"
+                                          : "the VAL group document was refused");
+    seal_free(id);
+    seal_free(out);
+    return st;
+}
+
+typedef struct list_ctx {
+    const ss_gm_t *g;
+    struct json_object *arr;
+    int failed;
+} list_ctx_t;
+
+static int list_visit(const char *id, const char *json, size_t len, uint64_t rev, void *p)
+{
+    list_ctx_t *lc = p;
+    struct json_object *d = present(lc->g, id, json, len, SHOW_ALL);
+    if (!d || json_object_array_add(lc->arr, d) != 0) {
+        json_object_put(d);
+        lc->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static seal_status_t h_query(seal_request_t *req, void *user)
+{
+    ss_gm_t *g = user;
+    /* "member" is this server's extension: a valUserId or valUeId. */
+    static const char *const known[] = { "val-group-id", "val-service-id", "member" };
+    if (check_query_names(req, known, 3) != 0)
+        return SEAL_OK;
+    seal_gm_query_t q = {
+        .struct_size = sizeof q,
+        .val_group_id = seal_request_query(req, "val-group-id"),
+        .val_service_id = seal_request_query(req, "val-service-id"),
+        .member = seal_request_query(req, "member"),
+    };
+    const char *names[] = { "val-group-id", "val-service-id", "member" };
+    const char *vals[] = { q.val_group_id, q.val_service_id, q.member };
+    for (int i = 0; i < 3; i++)
+        if (vals[i] && !vals[i][0])
+            return ss_reply_bad_param(req, names[i], "must not be empty",
+                                      "invalid query parameter");
+    list_ctx_t lc = { .g = g, .arr = json_object_new_array() };
+    if (!lc.arr)
+        return seal_response_problem(req, 500, NULL, "out of memory", NULL, 0);
+    seal_status_t st = g->gm->query(g->gm_user, &q, list_visit, &lc);
+    if (st == SEAL_OK && lc.failed)
+        st = SEAL_E_NOMEM;
+    st = st == SEAL_OK ? ss_reply_json(req, 200, lc.arr) : ss_reply_status(req, st, NULL);
+    json_object_put(lc.arr);
+    return st;
+}
+
+static seal_status_t h_get(seal_request_t *req, void *user)
+{
+    ss_gm_t *g = user;
+    static const char *const known[] = { "group-members", "group-configuration" };
+    int members, conf;
+    if (check_query_names(req, known, 2) != 0 || bool_param(req, "group-members", &members) != 0
+        || bool_param(req, "group-configuration", &conf) != 0)
+        return SEAL_OK;
+    const char *id = seal_request_path_param(req, "groupDocId");
+    char *doc = NULL;
+    size_t len = 0;
+    uint64_t rev = 0;
+    seal_status_t st = g->gm->get(g->gm_user, id, &doc, &len, &rev);
+    if (st == SEAL_OK)
+        st = send_doc(g, req, 200, id, doc, len, rev,
+                      (members ? SHOW_MEMBERS : 0) | (conf ? SHOW_CONF : 0));
+    else
+        st = ss_reply_status(req, st, "no VAL group document with this groupDocId");
+    seal_free(doc);
+    return st;
+}
+
+static seal_status_t h_replace(seal_request_t *req, void *user)
+{
+    ss_gm_t *g = user;
+    const char *id = seal_request_path_param(req, "groupDocId");
+    if (ss_require_media_type(req, "application/json") != 0)
+        return SEAL_OK;
+    struct json_object *doc = read_body(req, 0);
+    if (!doc)
+        return SEAL_OK;
+    uint64_t expect;
+    size_t len = 0;
+    char *text = NULL;
+    if (expected_rev(g, req, id, &expect) != 0) {
+        json_object_put(doc);
+        return SEAL_OK;
+    }
+    text = negotiate_features(doc) == 0 ? ss_text(doc, &len) : NULL;
+    json_object_put(doc);
+    if (!text)
+        return seal_response_problem(req, 500, NULL, "out of memory", NULL, 0);
+    char *out = NULL;
+    size_t out_len = 0;
+    uint64_t rev = 0;
+    seal_status_t st = g->gm->replace(g->gm_user, id, text, len, expect, &out, &out_len, &rev);
+    free(text);
+    if (st == SEAL_OK)
+        st = send_doc(g, req, 200, id, out, out_len, rev, SHOW_ALL);
+    else
+        st = ss_reply_status(req, st, st == SEAL_E_NOTFOUND
+                                          ? "no VAL group document with this groupDocId"
+                                      : st == SEAL_E_EXISTS
+                                          ? "another VAL group document has this valGroupId"
+                                          : "the VAL group document was refused");
+    seal_free(out);
+    return st;
+}
+
+/* Re-validates a merge-patch result as a whole VALGroupDocument. */
+static seal_status_t check_merged(const char *json, size_t len, void *p)
+{
+    ss_errs_t *e = p;
+    char why[96];
+    struct json_object *v = ss_gm_parse_doc(json, len, e, why, sizeof why);
+    if (!v) {
+        if (!e->total && !e->oom)
+            ss_errs_add(e, "", why);
+        return SEAL_E_INVAL;
+    }
+    json_object_put(v);
+    return SEAL_OK;
+}
+
+static seal_status_t h_patch(seal_request_t *req, void *user)
+{
+    ss_gm_t *g = user;
+    const char *id = seal_request_path_param(req, "groupDocId");
+    if (ss_require_media_type(req, "application/merge-patch+json") != 0)
+        return SEAL_OK;
+    struct json_object *patch = read_body(req, 1);
+    if (!patch)
+        return SEAL_OK;
+    uint64_t expect;
+    size_t len = 0;
+    char *text = NULL;
+    if (expected_rev(g, req, id, &expect) != 0) {
+        json_object_put(patch);
+        return SEAL_OK;
+    }
+    text = ss_text(patch, &len);
+    json_object_put(patch);
+    if (!text)
+        return seal_response_problem(req, 500, NULL, "out of memory", NULL, 0);
+    ss_errs_t e = {0};
+    char *out = NULL;
+    size_t out_len = 0;
+    uint64_t rev = 0;
+    seal_status_t st = g->gm->patch(g->gm_user, id, text, len, expect, check_merged, &e,
+                                    &out, &out_len, &rev);
+    free(text);
+    if (st == SEAL_OK)
+        st = send_doc(g, req, 200, id, out, out_len, rev, SHOW_ALL);
+    else if (st == SEAL_E_INVAL && (e.total || e.oom))
+        st = ss_reply_errs(req, &e, "the patched document is not a valid VALGroupDocument");
+    else
+        st = ss_reply_status(req, st, st == SEAL_E_NOTFOUND
+                                          ? "no VAL group document with this groupDocId"
+                                          : "the patched document was refused");
+    ss_errs_free(&e);
+    seal_free(out);
+    return st;
+}
+
+static seal_status_t h_delete(seal_request_t *req, void *user)
+{
+    ss_gm_t *g = user;
+    const char *id = seal_request_path_param(req, "groupDocId");
+    uint64_t expect;
+    if (expected_rev(g, req, id, &expect) != 0)
+        return SEAL_OK;
+    seal_status_t st = g->gm->remove(g->gm_user, id, expect);
+    if (st == SEAL_OK)
+        return seal_response_send(req, 204, NULL, NULL, 0);
+    return ss_reply_status(req, st, "no VAL group document with this groupDocId");
+}
+
+/* ---- registration ---- */
+
+seal_status_t ss_gm_init(ss_ctx_t *ctx)
+{
+    static const struct {
+        const char *method, *path;
+        seal_handler_fn fn;
+    } routes[] = {
+        { "POST", BASE, h_create },
+        { "GET", BASE, h_query },
+        { "GET", BASE "/{groupDocId}", h_get },
+        { "PUT", BASE "/{groupDocId}", h_replace },
+        { "PATCH", BASE "/{groupDocId}", h_patch },
+        { "DELETE", BASE "/{groupDocId}", h_delete },
+    };
+    ss_gm_t *g = calloc(1, sizeof *g);
+    if (!g)
+        return SEAL_E_NOMEM;
+    g->ctx = ctx;
+    ctx->gm = g;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        seal_route_def_t r = {
+            .struct_size = sizeof r,
+            .method = routes[i].method,
+            .path = routes[i].path,
+            .service = "gm",
+            .handler = routes[i].fn,
+            .user = g,   /* owned by ctx, freed in ss_gm_fini */
+        };
+        seal_status_t st = seal_route_register(ctx->self, &r);
+        if (st != SEAL_OK) {
+            seal_log(ctx->self, SEAL_LOG_ERR, "cannot register %s %s: %s", r.method, r.path,
+                     seal_strerror(st));
+            return st;
+        }
+    }
+    return SEAL_OK;
+}
+
+seal_status_t ss_gm_start(ss_ctx_t *ctx)
+{
+    ss_gm_t *g = ctx->gm;
+    g->gm = seal_iface_get(ctx->self, SEAL_GM_IFACE_V1, &g->gm_user);
+    if (!g->gm || g->gm->struct_size < sizeof(seal_gm_v1_t)) {
+        seal_log(ctx->self, SEAL_LOG_ERR, "interface %s %s", SEAL_GM_IFACE_V1,
+                 g->gm ? "is too old" : "is not provided (is plugin gm loaded?)");
+        g->gm = NULL;
+        return SEAL_E_NOTFOUND;
+    }
+    return SEAL_OK;
+}
+
+void ss_gm_fini(ss_ctx_t *ctx)
+{
+    free(ctx->gm);
+    ctx->gm = NULL;
+}

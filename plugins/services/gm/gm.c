@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The group management service (TS 23.434 clause 10): VAL group documents
+ * kept in the store, served to bindings through "seal.gm.v1"
+ * (seal/services/gm.h). Knows nothing of HTTP.
+ *
+ * Store layout:
+ *   "gm.groups"      key groupDocId, the VALGroupDocument as stored; terms
+ *                    valGroupId=<id>, member=<valUserId|valUeId>,
+ *                    valServiceId=<each>.
+ *   "gm.valgroupids" key valGroupId, {"groupDocId": ...}: the claim that
+ *                    makes valGroupId unique per server. It is written in the
+ *                    same transaction as the document, and created with
+ *                    SEAL_REV_ABSENT, so two concurrent creates of one VAL
+ *                    group cannot both succeed whatever the store's isolation.
+ * Updates read the current document, compute the new one, then write it with
+ * compare-and-set on the revision read; a lost race is retried when the
+ * caller gave no revision, else reported as SEAL_E_CONFLICT.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <seal/seal.h>
+#include <seal/services/gm.h>
+#include "gm_doc.h"
+#include "gm_merge.h"
+
+#define NS_GROUPS "gm.groups"
+#define NS_CLAIMS "gm.valgroupids"
+#define MAX_RETRIES 16
+
+/* ---- helpers ---- */
+
+/* 16 random bytes in base64url without padding: 22 URL-safe characters. */
+static seal_status_t new_doc_id(char out[23])
+{
+    static const char b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char r[17] = {0};
+    size_t got = 0;
+    while (got < 16) {
+        ssize_t n = getrandom(r + got, 16 - got, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return SEAL_E_IO;
+        }
+        got += (size_t)n;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < 16; i += 3) {
+        uint32_t v = (uint32_t)r[i] << 16 | (uint32_t)r[i + 1] << 8 | (i + 2 < 16 ? r[i + 2] : 0);
+        out[o++] = b64[v >> 18 & 63];
+        out[o++] = b64[v >> 12 & 63];
+        if (o < 22) out[o++] = b64[v >> 6 & 63];
+        if (o < 22) out[o++] = b64[v & 63];
+    }
+    out[22] = '\0';
+    return SEAL_OK;
+}
+
+/* Index terms for a document: valGroupId, each distinct member id, each
+ * service. The strings are borrowed from f. */
+static seal_store_term_t *make_terms(const gm_facts_t *f, size_t *n)
+{
+    seal_store_term_t *t = calloc(1 + f->nmembers + f->nservices, sizeof *t);
+    if (!t)
+        return NULL;
+    size_t k = 0;
+    t[k++] = (seal_store_term_t){ "valGroupId", f->val_group_id };
+    for (size_t i = 0; i < f->nmembers; i++) {
+        /* A user and a UE may share an id string; one term covers both. */
+        int dup = 0;
+        for (size_t j = 1; j < k && !dup; j++)
+            dup = strcmp(t[j].index, "member") == 0 && strcmp(t[j].value, f->members[i].id) == 0;
+        if (!dup)
+            t[k++] = (seal_store_term_t){ "member", f->members[i].id };
+    }
+    for (size_t i = 0; i < f->nservices; i++)
+        t[k++] = (seal_store_term_t){ "valServiceId", f->services[i] };
+    *n = k;
+    return t;
+}
+
+static char *claim_json(const char *doc_id, size_t *len)
+{
+    struct json_object *o = json_object_new_object();
+    char *s = NULL;
+    if (o && json_object_object_add(o, "groupDocId", json_object_new_string(doc_id)) == 0)
+        s = gm_doc_text(o, len);
+    json_object_put(o);
+    return s;
+}
+
+/* True if the claim document names groupDocId id. */
+static int claim_is(const char *claim, size_t len, const char *id)
+{
+    struct json_object *o = gm_doc_parse(claim, len), *v;
+    int is = o && json_object_object_get_ex(o, "groupDocId", &v)
+             && json_object_is_type(v, json_type_string)
+             && strcmp(json_object_get_string(v), id) == 0;
+    json_object_put(o);
+    return is;
+}
+
+static int add_str(struct json_object *o, const char *k, const char *v)
+{
+    struct json_object *s = json_object_new_string(v);
+    if (!s || json_object_object_add(o, k, s) != 0) {
+        json_object_put(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* Publishes a membership event; a full queue only costs the event (logged). */
+static void publish(seal_plugin_t *self, const char *topic, const char *doc_id,
+                    const gm_facts_t *now, const gm_facts_t *before, uint64_t rev,
+                    struct json_object *doc)
+{
+    static const gm_facts_t none = {0};
+    const gm_facts_t *a = before ? before : &none, *b = now ? now : &none;
+    struct json_object *ev = json_object_new_object();
+    struct json_object *added = gm_members_minus(b, a);
+    struct json_object *removed = gm_members_minus(a, b);
+    const char *vgid = now ? now->val_group_id : before->val_group_id;
+    int bad = !ev || !added || !removed || add_str(ev, "groupDocId", doc_id)
+              || add_str(ev, "valGroupId", vgid)
+              || json_object_object_add(ev, "rev", json_object_new_uint64(rev));
+    if (!bad && now && before && strcmp(now->val_group_id, before->val_group_id) != 0)
+        bad = add_str(ev, "previousValGroupId", before->val_group_id);
+    if (!bad && doc) {
+        struct json_object *copy = NULL;
+        bad = json_object_deep_copy(doc, &copy, NULL) != 0
+              || json_object_object_add(ev, "document", copy) != 0;
+    }
+    if (!bad) {
+        bad = json_object_object_add(ev, "membersAdded", added) != 0;
+        added = NULL;
+    }
+    if (!bad) {
+        bad = json_object_object_add(ev, "membersRemoved", removed) != 0;
+        removed = NULL;
+    }
+    size_t len = 0;
+    char *text = bad ? NULL : gm_doc_text(ev, &len);
+    seal_status_t st = text ? seal_event_publish(self, topic, text, len) : SEAL_E_NOMEM;
+    if (st != SEAL_OK)
+        seal_log(self, SEAL_LOG_WARN, "event %s for %s lost: %s", topic, doc_id,
+                 seal_strerror(st));
+    free(text);
+    json_object_put(added);
+    json_object_put(removed);
+    json_object_put(ev);
+}
+
+static seal_status_t facts_status(int rc, seal_plugin_t *self, const char *why)
+{
+    if (rc == -2)
+        return SEAL_E_NOMEM;
+    seal_log(self, SEAL_LOG_DEBUG, "document refused: %s", why);
+    return SEAL_E_INVAL;
+}
+
+static seal_status_t give_doc(const char *text, size_t len, char **doc, size_t *doc_len)
+{
+    if (doc) {
+        *doc = malloc(len + 1);
+        if (!*doc)
+            return SEAL_E_NOMEM;
+        memcpy(*doc, text, len + 1);
+    }
+    if (doc_len)
+        *doc_len = len;
+    return SEAL_OK;
+}
+
+/* ---- create ---- */
+
+static seal_status_t gm_create(void *user, const char *json, size_t len,
+                               char **group_doc_id, char **doc, size_t *doc_len, uint64_t *rev)
+{
+    seal_plugin_t *self = user;
+    if (group_doc_id) *group_doc_id = NULL;
+    if (doc) *doc = NULL;
+    struct json_object *obj = gm_doc_parse(json, len);
+    if (!obj)
+        return SEAL_E_INVAL;
+    gm_facts_t f;
+    const char *why;
+    int rc = gm_facts_get(obj, &f, &why);
+    if (rc != 0) {
+        json_object_put(obj);
+        return facts_status(rc, self, why);
+    }
+    size_t tlen = 0, nterms = 0, clen = 0;
+    char *text = gm_doc_text(obj, &tlen);
+    seal_store_term_t *terms = make_terms(&f, &nterms);
+    char id[23], *claim = NULL;
+    uint64_t new_rev = 0;
+    seal_status_t st = text && terms ? SEAL_OK : SEAL_E_NOMEM;
+
+    /* Retries only a groupDocId collision or a busy store. */
+    for (int attempt = 0, again = 1; st == SEAL_OK && again; attempt++) {
+        seal_store_txn_t *txn = NULL;
+        again = 0;
+        free(claim);
+        claim = NULL;
+        if ((st = new_doc_id(id)) != SEAL_OK)
+            break;
+        if (!(claim = claim_json(id, &clen))) {
+            st = SEAL_E_NOMEM;
+            break;
+        }
+        if ((st = seal_store_txn_begin(self, &txn)) != SEAL_OK)
+            break;
+        /* SEAL_E_EXISTS here: the VAL group already has a document. */
+        st = seal_store_put(self, txn, NS_CLAIMS, f.val_group_id, claim, clen,
+                            SEAL_REV_ABSENT, NULL, 0, NULL);
+        if (st == SEAL_OK) {
+            st = seal_store_put(self, txn, NS_GROUPS, id, text, tlen, SEAL_REV_ABSENT,
+                                terms, nterms, &new_rev);
+            if (st == SEAL_E_EXISTS)   /* groupDocId collision: draw again */
+                again = 1;
+        }
+        if (st != SEAL_OK) {
+            seal_store_txn_abort(txn);
+        } else {
+            st = seal_store_txn_commit(txn);
+            again = st == SEAL_E_CONFLICT || st == SEAL_E_AGAIN;
+        }
+        if (again && attempt + 1 < MAX_RETRIES)
+            st = SEAL_OK;
+        else
+            again = 0;
+    }
+    if (st == SEAL_OK) {
+        publish(self, SEAL_GM_EVENT_CREATED, id, &f, NULL, new_rev, obj);
+        if (group_doc_id && !(*group_doc_id = strdup(id)))
+            st = SEAL_E_NOMEM;
+        if (st == SEAL_OK)
+            st = give_doc(text, tlen, doc, doc_len);
+        if (rev)
+            *rev = new_rev;
+        if (st != SEAL_OK && group_doc_id) {
+            free(*group_doc_id);
+            *group_doc_id = NULL;
+        }
+    }
+    free(claim);
+    free(terms);
+    free(text);
+    gm_facts_clear(&f);
+    json_object_put(obj);
+    return st;
+}
+
+/* ---- get ---- */
+
+static seal_status_t gm_get(void *user, const char *group_doc_id,
+                            char **doc, size_t *doc_len, uint64_t *rev)
+{
+    seal_plugin_t *self = user;
+    char *json = NULL;
+    size_t len = 0;
+    uint64_t r = 0;
+    if (doc) *doc = NULL;
+    if (!group_doc_id)
+        return SEAL_E_INVAL;
+    seal_status_t st = seal_store_get(self, NULL, NS_GROUPS, group_doc_id, &json, &len, &r);
+    if (st != SEAL_OK)
+        return st;
+    if (doc)
+        *doc = json;
+    else
+        seal_free(json);
+    if (doc_len) *doc_len = len;
+    if (rev) *rev = r;
+    return SEAL_OK;
+}
+
+/* ---- update (replace, patch) ---- */
+
+/* Builds the new document from the current one. */
+typedef struct update_src {
+    struct json_object *replacement;   /* PUT: the new document */
+    struct json_object *patch;         /* PATCH: the merge patch */
+    seal_gm_check_fn check;
+    void *check_ctx;
+} update_src_t;
+
+/* Writes new_text over the document read at cur_rev, moving the valGroupId
+ * claim when it changed, in one transaction. */
+static seal_status_t commit_update(seal_plugin_t *self, const char *id,
+                                   const gm_facts_t *old, const gm_facts_t *now,
+                                   const char *text, size_t tlen, uint64_t cur_rev,
+                                   uint64_t *new_rev)
+{
+    size_t nterms = 0, clen = 0;
+    seal_store_term_t *terms = make_terms(now, &nterms);
+    char *claim = claim_json(id, &clen);
+    seal_store_txn_t *txn = NULL;
+    seal_status_t st = terms && claim ? seal_store_txn_begin(self, &txn) : SEAL_E_NOMEM;
+    if (st == SEAL_OK && old && strcmp(old->val_group_id, now->val_group_id) != 0) {
+        st = seal_store_put(self, txn, NS_CLAIMS, now->val_group_id, claim, clen,
+                            SEAL_REV_ABSENT, NULL, 0, NULL);
+        if (st == SEAL_OK) {
+            st = seal_store_delete(self, txn, NS_CLAIMS, old->val_group_id, SEAL_REV_ANY);
+            if (st == SEAL_E_NOTFOUND)
+                st = SEAL_OK;
+        }
+    }
+    if (st == SEAL_OK)
+        st = seal_store_put(self, txn, NS_GROUPS, id, text, tlen, cur_rev, terms, nterms,
+                            new_rev);
+    if (st == SEAL_E_NOTFOUND)   /* deleted since we read it: it changed */
+        st = SEAL_E_CONFLICT;
+    if (txn) {
+        if (st == SEAL_OK)
+            st = seal_store_txn_commit(txn);
+        else
+            seal_store_txn_abort(txn);
+    }
+    free(terms);
+    free(claim);
+    return st;
+}
+
+/* One read-compute-write attempt. */
+static seal_status_t update_once(seal_plugin_t *self, const char *id, const update_src_t *src,
+                                 uint64_t expect_rev, char **doc, size_t *doc_len,
+                                 uint64_t *rev)
+{
+    char *cur = NULL, *text = NULL;
+    size_t cur_len = 0, tlen = 0;
+    uint64_t cur_rev = 0, new_rev = 0;
+    struct json_object *old_obj = NULL, *new_obj = NULL;
+    gm_facts_t oldf = {0}, newf = {0};
+    int have_old = 0, rc;
+    const char *why = NULL;
+
+    seal_status_t st = seal_store_get(self, NULL, NS_GROUPS, id, &cur, &cur_len, &cur_rev);
+    if (st != SEAL_OK)
+        return st;
+    if (expect_rev != SEAL_REV_ANY && expect_rev != cur_rev) {
+        st = SEAL_E_CONFLICT;
+        goto out;
+    }
+    old_obj = gm_doc_parse(cur, cur_len);
+    /* A stored document the service cannot read is logged and replaced as
+     * if its facts were empty: it must never block its own repair. */
+    have_old = old_obj && gm_facts_get(old_obj, &oldf, &why) == 0;
+    if (!have_old)
+        seal_log(self, SEAL_LOG_ERR, "stored group document %s is unreadable", id);
+
+    if (src->replacement) {
+        if (json_object_deep_copy(src->replacement, &new_obj, NULL) != 0)
+            new_obj = NULL;
+    } else {
+        int ok;
+        new_obj = gm_merge_patch(old_obj, src->patch, &ok);
+        if (!ok) {
+            json_object_put(new_obj);
+            new_obj = NULL;
+        }
+    }
+    if (!new_obj) {
+        st = SEAL_E_NOMEM;
+        goto out;
+    }
+    if ((rc = gm_facts_get(new_obj, &newf, &why)) != 0) {
+        st = facts_status(rc, self, why);
+        goto out;
+    }
+    if (!(text = gm_doc_text(new_obj, &tlen))) {
+        st = SEAL_E_NOMEM;
+        goto out;
+    }
+    if (src->check && src->check(text, tlen, src->check_ctx) != SEAL_OK) {
+        st = SEAL_E_INVAL;
+        goto out;
+    }
+    st = commit_update(self, id, have_old ? &oldf : NULL, &newf, text, tlen, cur_rev,
+                       &new_rev);
+    if (st == SEAL_OK) {
+        publish(self, SEAL_GM_EVENT_UPDATED, id, &newf, have_old ? &oldf : NULL, new_rev,
+                new_obj);
+        st = give_doc(text, tlen, doc, doc_len);
+        if (rev)
+            *rev = new_rev;
+    }
+out:
+    free(text);
+    gm_facts_clear(&oldf);
+    gm_facts_clear(&newf);
+    json_object_put(old_obj);
+    json_object_put(new_obj);
+    seal_free(cur);
+    return st;
+}
+
+static seal_status_t gm_update(seal_plugin_t *self, const char *id, const update_src_t *src,
+                               uint64_t expect_rev, char **doc, size_t *doc_len, uint64_t *rev)
+{
+    if (doc) *doc = NULL;
+    if (!id)
+        return SEAL_E_INVAL;
+    seal_status_t st = SEAL_E_CONFLICT;
+    /* A lost race is retried only when the caller named no revision. */
+    for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+        st = update_once(self, id, src, expect_rev, doc, doc_len, rev);
+        if (st != SEAL_E_CONFLICT || expect_rev != SEAL_REV_ANY)
+            break;
+    }
+    return st;
+}
+
+static seal_status_t gm_replace(void *user, const char *group_doc_id,
+                                const char *json, size_t len, uint64_t expect_rev,
+                                char **doc, size_t *doc_len, uint64_t *rev)
+{
+    update_src_t src = {0};
+    if (doc) *doc = NULL;
+    if (!(src.replacement = gm_doc_parse(json, len)))
+        return SEAL_E_INVAL;
+    seal_status_t st = gm_update(user, group_doc_id, &src, expect_rev, doc, doc_len, rev);
+    json_object_put(src.replacement);
+    return st;
+}
+
+static seal_status_t gm_patch(void *user, const char *group_doc_id,
+                              const char *patch, size_t len, uint64_t expect_rev,
+                              seal_gm_check_fn check, void *check_ctx,
+                              char **doc, size_t *doc_len, uint64_t *rev)
+{
+    update_src_t src = { .check = check, .check_ctx = check_ctx };
+    if (doc) *doc = NULL;
+    if (!(src.patch = gm_doc_parse(patch, len)))
+        return SEAL_E_INVAL;
+    seal_status_t st = gm_update(user, group_doc_id, &src, expect_rev, doc, doc_len, rev);
+    json_object_put(src.patch);
+    return st;
+}
+
+/* ---- delete ---- */
+
+static seal_status_t gm_remove(void *user, const char *id, uint64_t expect_rev)
+{
+    seal_plugin_t *self = user;
+    if (!id)
+        return SEAL_E_INVAL;
+    seal_status_t st = SEAL_E_CONFLICT;
+    for (int attempt = 0; attempt < MAX_RETRIES && st == SEAL_E_CONFLICT; attempt++) {
+        char *cur = NULL;
+        size_t cur_len = 0;
+        uint64_t cur_rev = 0;
+        st = seal_store_get(self, NULL, NS_GROUPS, id, &cur, &cur_len, &cur_rev);
+        if (st != SEAL_OK)
+            return st;
+        if (expect_rev != SEAL_REV_ANY && expect_rev != cur_rev) {
+            seal_free(cur);
+            return SEAL_E_CONFLICT;
+        }
+        struct json_object *obj = gm_doc_parse(cur, cur_len);
+        gm_facts_t f = {0};
+        const char *why;
+        int have = obj && gm_facts_get(obj, &f, &why) == 0;
+        seal_store_txn_t *txn = NULL;
+        st = seal_store_txn_begin(self, &txn);
+        if (st == SEAL_OK)
+            st = seal_store_delete(self, txn, NS_GROUPS, id, cur_rev);
+        if (st == SEAL_E_NOTFOUND)
+            st = SEAL_E_CONFLICT;   /* gone since we read it: look again */
+        if (st == SEAL_OK && have) {
+            /* Only drop the claim if it is ours. */
+            char *claim = NULL;
+            size_t clen;
+            uint64_t crev;
+            seal_status_t cs = seal_store_get(self, txn, NS_CLAIMS, f.val_group_id,
+                                              &claim, &clen, &crev);
+            if (cs == SEAL_OK && claim_is(claim, clen, id))
+                st = seal_store_delete(self, txn, NS_CLAIMS, f.val_group_id, crev);
+            else if (cs != SEAL_OK && cs != SEAL_E_NOTFOUND)
+                st = cs;
+            seal_free(claim);
+        }
+        if (txn) {
+            if (st == SEAL_OK)
+                st = seal_store_txn_commit(txn);
+            else
+                seal_store_txn_abort(txn);
+        }
+        if (st == SEAL_OK && have)
+            publish(self, SEAL_GM_EVENT_DELETED, id, NULL, &f, cur_rev, NULL);
+        gm_facts_clear(&f);
+        json_object_put(obj);
+        seal_free(cur);
+        if (st == SEAL_E_CONFLICT && expect_rev != SEAL_REV_ANY)
+            break;
+    }
+    return st;
+}
+
+/* ---- query ---- */
+
+typedef struct query_ctx {
+    const seal_gm_query_t *q;
+    seal_gm_visit_fn fn;
+    void *ctx;
+    int stopped;
+} query_ctx_t;
+
+static int query_visit(const char *key, const char *json, size_t len, uint64_t rev, void *p)
+{
+    query_ctx_t *qc = p;
+    const seal_gm_query_t *q = qc->q;
+    if (q) {
+        struct json_object *obj = gm_doc_parse(json, len);
+        gm_facts_t f;
+        const char *why;
+        int keep = obj && gm_facts_get(obj, &f, &why) == 0;
+        if (keep) {
+            if (q->val_group_id && strcmp(q->val_group_id, f.val_group_id) != 0)
+                keep = 0;
+            if (q->val_service_id && !gm_facts_has_service(&f, q->val_service_id))
+                keep = 0;
+            if (q->member && !gm_facts_has_member(&f, q->member))
+                keep = 0;
+            gm_facts_clear(&f);
+        }
+        json_object_put(obj);
+        if (!keep)
+            return 0;
+    }
+    if (qc->fn(key, json, len, rev, qc->ctx) != 0) {
+        qc->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static seal_status_t gm_query(void *user, const seal_gm_query_t *q,
+                              seal_gm_visit_fn fn, void *ctx)
+{
+    seal_plugin_t *self = user;
+    if (!fn)
+        return SEAL_E_INVAL;
+    query_ctx_t qc = { .q = q, .fn = fn, .ctx = ctx };
+    if (q && q->struct_size < sizeof *q)
+        return SEAL_E_INVAL;
+    /* One term narrows the visit; the visitor checks the others. */
+    if (q && q->val_group_id)
+        return seal_store_lookup(self, NULL, NS_GROUPS, "valGroupId", q->val_group_id,
+                                 query_visit, &qc);
+    if (q && q->member)
+        return seal_store_lookup(self, NULL, NS_GROUPS, "member", q->member, query_visit, &qc);
+    if (q && q->val_service_id)
+        return seal_store_lookup(self, NULL, NS_GROUPS, "valServiceId", q->val_service_id,
+                                 query_visit, &qc);
+    qc.q = NULL;
+    return seal_store_scan(self, NULL, NS_GROUPS, "", query_visit, &qc);
+}
+
+/* ---- plugin ---- */
+
+static const seal_gm_v1_t gm_iface = {
+    .struct_size = sizeof(seal_gm_v1_t),
+    .create = gm_create,
+    .get = gm_get,
+    .replace = gm_replace,
+    .patch = gm_patch,
+    .remove = gm_remove,
+    .query = gm_query,
+};
+
+static seal_status_t gm_init(seal_plugin_t *self)
+{
+    static const seal_service_def_t svc = {
+        .struct_size = sizeof(seal_service_def_t),
+        .name = "gm",
+        .title = "SEAL group management server",
+        .scope = "seal.gm",
+    };
+    seal_status_t st = seal_service_register(self, &svc);
+    if (st != SEAL_OK) {
+        seal_log(self, SEAL_LOG_ERR, "cannot register service gm: %s", seal_strerror(st));
+        return st;
+    }
+    /* The interface's user data is the plugin handle: the operations need
+     * nothing else, so there is nothing to free. */
+    st = seal_iface_provide(self, SEAL_GM_IFACE_V1, &gm_iface, self, NULL);
+    if (st != SEAL_OK)
+        seal_log(self, SEAL_LOG_ERR, "cannot provide %s: %s", SEAL_GM_IFACE_V1,
+                 seal_strerror(st));
+    return st;
+}
+
+static const seal_plugin_desc_t gm_desc = {
+    SEAL_PLUGIN_DESC_INIT,
+    .flags = SEAL_PLUGIN_F_THREAD_SAFE,
+    .name = "gm",
+    .version = "0.1.0",
+    .description = "SEAL group management server (TS 23.434 clause 10)",
+    .init = gm_init,
+};
+
+SEAL_PLUGIN_EXPORT(gm_desc)
