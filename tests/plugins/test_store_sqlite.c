@@ -415,8 +415,19 @@ START_TEST(test_lookup_terms)
     ck_assert_int_eq(seal_store_put(test_self, NULL, "g", "doc1", S("{}"), 5, t3, 1, NULL),
                      SEAL_E_CONFLICT);
     ck_assert_str_eq(lookup("g", "member", "bob"), "doc1");
-    /* A put replaces all the document's terms. */
-    ck_assert_int_eq(seal_store_put(test_self, NULL, "g", "doc1", S("{}"), 1, t3, 1, NULL),
+    /* A put replaces all the document's terms: kept, dropped and added ones. */
+    seal_store_term_t t4[] = { { "owner", "alice" }, { "member", "dave" },
+                               { "member", "alice" }, { "member", "dave" } };
+    ck_assert_int_eq(seal_store_put(test_self, NULL, "g", "doc1", S("{}"), 1, t4, 4, NULL),
+                     SEAL_OK);
+    ck_assert_str_eq(lookup("g", "member", "alice"), "doc1|doc2");
+    ck_assert_str_eq(lookup("g", "member", "bob"), "");
+    ck_assert_str_eq(lookup("g", "member", "dave"), "doc1");
+    ck_assert_str_eq(lookup("g", "owner", "alice"), "doc1");
+    ck_assert_int_eq(seal_store_put(test_self, NULL, "g", "doc1", S("{}"), 2, t4, 4, NULL),
+                     SEAL_OK);
+    ck_assert_str_eq(lookup("g", "member", "dave"), "doc1");
+    ck_assert_int_eq(seal_store_put(test_self, NULL, "g", "doc1", S("{}"), 3, t3, 1, NULL),
                      SEAL_OK);
     ck_assert_str_eq(lookup("g", "member", "alice"), "doc2");
     ck_assert_str_eq(lookup("g", "member", "bob"), "");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* store_sqlite: connections, their prepared statements, the connection pool
- * and the in-process writer slot.
+/* store_sqlite: connections, their prepared statements, the readers' pool
+ * and the writer connection.
  *
  * Why a pool and not one connection per thread: HTTP worker threads come and
  * go with the host's configuration, and a thread-local connection would have
@@ -9,9 +9,12 @@
  * and lets a transaction keep its connection across calls. Each connection
  * is used by one thread at a time (SQLITE_OPEN_NOMUTEX is then safe).
  *
- * Why a writer slot: SQLite has one write lock per database, and a blocked
- * writer polls with sleeps (1, 2, 5, ... 100 ms). Queueing our own writers
- * on a condition variable wakes the next one as soon as the lock is free;
+ * Why one writer connection: SQLite has one write lock per database anyway,
+ * and a blocked writer polls with sleeps (1, 2, 5, ... 100 ms). Our writers
+ * queue for a single connection on a condition variable instead, which
+ * wakes the next one as soon as the lock is free; and since only that
+ * connection writes, its page cache stays valid from one write to the next
+ * (a connection discards its cache when another one has written).
  * busy_timeout still covers other processes that open the same file.
  */
 #include <errno.h>
@@ -33,9 +36,11 @@ static const char *const stmt_sql[SS_STMT_COUNT] = {
     [SS_INSERT] = "INSERT INTO docs(ns, key, rev, json) VALUES(?1, ?2, ?3, ?4)",
     [SS_UPDATE] = "UPDATE docs SET rev = ?3, json = ?4 WHERE ns = ?1 AND key = ?2",
     [SS_DELETE] = "DELETE FROM docs WHERE ns = ?1 AND key = ?2",
-    [SS_TERMS_CLEAR] = "DELETE FROM terms WHERE ns = ?1 AND key = ?2",
-    /* A document carrying the same term twice is found once. */
-    [SS_TERM_ADD] = "INSERT OR IGNORE INTO terms(ns, idx, value, key) VALUES(?1, ?2, ?3, ?4)",
+    /* terms_by_doc (ns, key, idx, value) yields this order, no sort. */
+    [SS_TERMS_OF] = "SELECT idx, value FROM terms WHERE ns = ?1 AND key = ?2"
+                    " ORDER BY idx, value",
+    [SS_TERM_DEL] = "DELETE FROM terms WHERE ns = ?1 AND idx = ?2 AND value = ?3 AND key = ?4",
+    [SS_TERM_ADD] = "INSERT INTO terms(ns, idx, value, key) VALUES(?1, ?2, ?3, ?4)",
     [SS_SCAN_RANGE] = "SELECT key, json, rev FROM docs"
                       " WHERE ns = ?1 AND key >= ?2 AND key < ?3 ORDER BY key",
     [SS_SCAN_FROM] = "SELECT key, json, rev FROM docs"
@@ -171,7 +176,7 @@ seal_status_t ss_exec(ss_store_t *st, ss_conn_t *c, ss_stmt_id_t id)
     return rv;
 }
 
-/* ---- pool and writer slot ---- */
+/* ---- readers' pool and the writer connection ---- */
 
 static void deadline_in(struct timespec *ts, int ms)
 {
@@ -192,10 +197,15 @@ seal_status_t ss_pool_init(ss_store_t *st)
     /* Wall-clock jumps must not shorten or stretch the wait. */
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     int e = pthread_mutex_init(&st->mu, NULL);
-    if (e == 0 && (e = pthread_cond_init(&st->conn_cv, &ca)) != 0)
+    if (e == 0 && (e = pthread_mutex_init(&st->wmu, NULL)) != 0)
         pthread_mutex_destroy(&st->mu);
+    if (e == 0 && (e = pthread_cond_init(&st->conn_cv, &ca)) != 0) {
+        pthread_mutex_destroy(&st->wmu);
+        pthread_mutex_destroy(&st->mu);
+    }
     if (e == 0 && (e = pthread_cond_init(&st->writer_cv, &ca)) != 0) {
         pthread_cond_destroy(&st->conn_cv);
+        pthread_mutex_destroy(&st->wmu);
         pthread_mutex_destroy(&st->mu);
     }
     pthread_condattr_destroy(&ca);
@@ -265,38 +275,49 @@ void ss_pool_fini(ss_store_t *st)
     }
     st->nconn = 0;
     st->idle = NULL;
+    ss_conn_close(st->wconn);
+    st->wconn = NULL;
     if (st->sync_init) {
         pthread_cond_destroy(&st->writer_cv);
         pthread_cond_destroy(&st->conn_cv);
+        pthread_mutex_destroy(&st->wmu);
         pthread_mutex_destroy(&st->mu);
         st->sync_init = false;
     }
 }
 
-seal_status_t ss_writer_acquire(ss_store_t *st)
+seal_status_t ss_writer_acquire(ss_store_t *st, ss_conn_t **out)
 {
     struct timespec until;
     bool have_deadline = false;
-    pthread_mutex_lock(&st->mu);
+    pthread_mutex_lock(&st->wmu);
     while (st->writer) {
         if (!have_deadline) {
             deadline_in(&until, st->busy_ms);
             have_deadline = true;
         }
-        if (pthread_cond_timedwait(&st->writer_cv, &st->mu, &until) == ETIMEDOUT && st->writer) {
-            pthread_mutex_unlock(&st->mu);
+        st->wwaiting++;
+        int e = pthread_cond_timedwait(&st->writer_cv, &st->wmu, &until);
+        st->wwaiting--;
+        if (e == ETIMEDOUT && st->writer) {
+            pthread_mutex_unlock(&st->wmu);
             return SEAL_E_AGAIN;
         }
     }
     st->writer = true;
-    pthread_mutex_unlock(&st->mu);
+    pthread_mutex_unlock(&st->wmu);
+    *out = st->wconn;
     return SEAL_OK;
 }
 
-void ss_writer_release(ss_store_t *st)
+void ss_writer_release(ss_store_t *st, ss_conn_t *c)
 {
-    pthread_mutex_lock(&st->mu);
+    if (!sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_lock(&st->wmu);
     st->writer = false;
-    pthread_cond_signal(&st->writer_cv);
-    pthread_mutex_unlock(&st->mu);
+    /* No futex call when nobody waits (the common, uncontended case). */
+    if (st->wwaiting)
+        pthread_cond_signal(&st->writer_cv);
+    pthread_mutex_unlock(&st->wmu);
 }

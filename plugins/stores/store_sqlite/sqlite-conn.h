@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* store_sqlite internals: connections, their statement cache, the pool and
- * the in-process writer slot (sqlite-conn.c), the schema (sqlite-schema.c). */
+ * the writer connection (sqlite-conn.c), terms (sqlite-terms.c), the schema
+ * (sqlite-schema.c). */
 #ifndef STORE_SQLITE_CONN_H
 #define STORE_SQLITE_CONN_H
 
@@ -9,9 +10,9 @@
 #include <sqlite3.h>
 #include <seal/seal.h>
 
-/* Upper bound on open connections. Writers are serialised anyway (one
- * SQLite write lock), and a read is short, so more connections than this
- * would only cost memory (each has its own page cache) and descriptors. */
+/* Upper bound on open reader connections (plus the one writer). A read is
+ * short, so more connections than this would only cost memory (each has
+ * its own page cache) and descriptors. */
 #define SS_MAX_CONN 16
 
 /* The statements every connection prepares once and keeps. */
@@ -27,7 +28,8 @@ typedef enum ss_stmt_id {
     SS_INSERT,
     SS_UPDATE,
     SS_DELETE,
-    SS_TERMS_CLEAR,
+    SS_TERMS_OF,       /* a document's terms, in (idx, value) order */
+    SS_TERM_DEL,
     SS_TERM_ADD,
     SS_SCAN_RANGE,     /* key >= prefix AND key < successor(prefix) */
     SS_SCAN_FROM,      /* key >= prefix: the prefix has no successor */
@@ -46,14 +48,19 @@ typedef struct ss_store {
     char *path;
     int busy_ms;
     bool sync_full;
+    bool sync_init;           /* the mutexes and condvars were initialised */
+    /* Readers' pool. */
     pthread_mutex_t mu;
     pthread_cond_t conn_cv;   /* a connection went back to the pool */
-    pthread_cond_t writer_cv; /* the writer slot was released */
     ss_conn_t *idle;
     size_t nconn;
     ss_conn_t *all[SS_MAX_CONN];
+    /* The writer connection and its slot. */
+    pthread_mutex_t wmu;
+    pthread_cond_t writer_cv; /* the writer slot was released */
+    ss_conn_t *wconn;
     bool writer;              /* the writer slot is taken */
-    bool sync_init;           /* mu and the condvars were initialised */
+    unsigned wwaiting;        /* threads waiting for it */
 } ss_store_t;
 
 /* Opens one connection configured for the store (busy timeout, foreign
@@ -75,13 +82,18 @@ seal_status_t ss_pool_acquire(ss_store_t *st, ss_conn_t **out);
 void ss_pool_release(ss_store_t *st, ss_conn_t *c);
 void ss_pool_fini(ss_store_t *st);
 
-/* Writer slot: at most one writer per process at a time, waits at most
- * busy_ms (SEAL_E_AGAIN after). */
-seal_status_t ss_writer_acquire(ss_store_t *st);
-void ss_writer_release(ss_store_t *st);
+/* The writer connection: one writer per process at a time, waits at most
+ * busy_ms (SEAL_E_AGAIN after). Release rolls back what is left open. */
+seal_status_t ss_writer_acquire(ss_store_t *st, ss_conn_t **out);
+void ss_writer_release(ss_store_t *st, ss_conn_t *c);
 
 /* Maps an SQLite result code to a status; logs what is unexpected. */
 seal_status_t ss_status(ss_store_t *st, ss_conn_t *c, int rc, const char *what);
+
+/* sqlite-terms.c: makes the terms of (ns, key) exactly the given ones
+ * (duplicates count once). fresh: the document has none yet. */
+seal_status_t ss_terms_replace(ss_store_t *st, ss_conn_t *c, bool fresh, const char *ns,
+                               const char *key, const seal_store_term_t *terms, size_t nterms);
 
 /* sqlite-schema.c: WAL mode and the schema, on the first connection. */
 seal_status_t ss_schema_setup(ss_store_t *st, ss_conn_t *c);

@@ -29,7 +29,7 @@ static const char schema_v1[] =
     "  FOREIGN KEY (ns, key) REFERENCES docs (ns, key) ON DELETE CASCADE"
     ") WITHOUT ROWID;"
     /* Replacing a document's terms, and the cascade, find them by (ns, key). */
-    "CREATE INDEX terms_by_doc ON terms (ns, key);"
+    "CREATE INDEX terms_by_doc ON terms (ns, key, idx, value);"
     "INSERT INTO seal_schema (version) VALUES (1);";
 
 static seal_status_t fail(ss_store_t *st, ss_conn_t *c, int rc, const char *what)

@@ -27,7 +27,7 @@
 #define SEAL_STATEDIR "/var/lib/seal"
 #endif
 
-/* A caller's transaction: its connection, which holds the write lock. */
+/* A caller's transaction: the writer connection, held until commit/abort. */
 typedef struct ss_txn {
     ss_conn_t *c;
 } ss_txn_t;
@@ -50,26 +50,19 @@ static void conn_leave(ss_store_t *st, void *txn, ss_conn_t *c)
 }
 
 /* A write: a savepoint in the caller's transaction, else its own
- * BEGIN IMMEDIATE under the writer slot. */
+ * BEGIN IMMEDIATE on the writer connection. */
 static seal_status_t write_enter(ss_store_t *st, void *txn, ss_conn_t **c)
 {
     if (txn) {
         *c = ((ss_txn_t *)txn)->c;
         return ss_exec(st, *c, SS_SAVEPOINT);
     }
-    seal_status_t rv = ss_pool_acquire(st, c);
+    seal_status_t rv = ss_writer_acquire(st, c);
     if (rv != SEAL_OK)
         return rv;
-    rv = ss_writer_acquire(st);
-    if (rv != SEAL_OK) {
-        ss_pool_release(st, *c);
-        return rv;
-    }
     rv = ss_exec(st, *c, SS_BEGIN);
-    if (rv != SEAL_OK) {
-        ss_writer_release(st);
-        ss_pool_release(st, *c);
-    }
+    if (rv != SEAL_OK)
+        ss_writer_release(st, *c);
     return rv;
 }
 
@@ -88,8 +81,7 @@ static seal_status_t write_leave(ss_store_t *st, void *txn, ss_conn_t *c, seal_s
         rv = ss_exec(st, c, SS_COMMIT);
     if (rv != SEAL_OK && !sqlite3_get_autocommit(c->db))
         ss_exec(st, c, SS_ROLLBACK);
-    ss_writer_release(st);
-    ss_pool_release(st, c);
+    ss_writer_release(st, c);
     return rv;
 }
 
@@ -151,37 +143,6 @@ static seal_status_t write_doc(ss_store_t *st, ss_conn_t *c, bool insert, const 
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_text64(s, 4, json, (sqlite3_uint64)len, SQLITE_STATIC, SQLITE_UTF8);
     return step_done(st, c, id, s, rc, "writing a document");
-}
-
-static seal_status_t write_terms(ss_store_t *st, ss_conn_t *c, bool fresh, const char *ns,
-                                 const char *key, const seal_store_term_t *terms, size_t nterms)
-{
-    sqlite3_stmt *s;
-    seal_status_t rv;
-    if (!fresh) {
-        rv = ss_stmt_get(st, c, SS_TERMS_CLEAR, &s);
-        if (rv != SEAL_OK)
-            return rv;
-        rv = step_done(st, c, SS_TERMS_CLEAR, s, bind_key(s, ns, key), "replacing terms");
-        if (rv != SEAL_OK)
-            return rv;
-    }
-    for (size_t i = 0; i < nterms; i++) {
-        rv = ss_stmt_get(st, c, SS_TERM_ADD, &s);
-        if (rv != SEAL_OK)
-            return rv;
-        int rc = sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_text(s, 2, terms[i].index, -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_text(s, 3, terms[i].value, -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_text(s, 4, key, -1, SQLITE_STATIC);
-        rv = step_done(st, c, SS_TERM_ADD, s, rc, "adding a term");
-        if (rv != SEAL_OK)
-            return rv;
-    }
-    return SEAL_OK;
 }
 
 /* Calls fn on every row (key, json, rev) of a prepared, bound query. */
@@ -294,7 +255,7 @@ static seal_status_t op_put(void *ctx, void *txn, const char *ns, const char *ke
     if (rv == SEAL_OK)
         rv = write_doc(st, c, !exists, ns, key, json, len, next);
     if (rv == SEAL_OK)
-        rv = write_terms(st, c, !exists, ns, key, terms, nterms);
+        rv = ss_terms_replace(st, c, !exists, ns, key, terms, nterms);
     rv = write_leave(st, txn, c, rv);
     if (rv == SEAL_OK && new_rev)
         *new_rev = next;
@@ -557,13 +518,12 @@ static seal_status_t ss_init(seal_plugin_t *self)
     seal_status_t rv = read_conf(st, self, &path_node);
     if (rv == SEAL_OK)
         rv = ss_pool_init(st);
-    ss_conn_t *first = NULL;
     if (rv == SEAL_OK) {
-        rv = ss_conn_open(st, true, &first);
-        if (rv == SEAL_OK) {
-            st->all[st->nconn++] = first;
-            rv = ss_schema_setup(st, first);
-        }
+        /* The writer opens (and creates) the file and sets the schema up;
+         * readers are opened on demand. */
+        rv = ss_conn_open(st, true, &st->wconn);
+        if (rv == SEAL_OK)
+            rv = ss_schema_setup(st, st->wconn);
         if (rv == SEAL_E_IO)
             explain_open_failure(st, path_node);
     }
@@ -571,7 +531,6 @@ static seal_status_t ss_init(seal_plugin_t *self)
         store_free(st);
         return rv;
     }
-    st->idle = first;
     /* Our ctx is freed in fini, not through ctx_free: the host may call
      * ctx_free after this module is gone. */
     rv = seal_store_backend_register(self, &ss_ops, st, NULL);
