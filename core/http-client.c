@@ -1,2 +1,324 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* placeholder: being written */
+/* core/http-client.c: outbound HTTP(S) for plugins (seal_http_call of
+ * include/seal/http.h, ARCHITECTURE.md 7): one libcurl multi handle driven
+ * by one host thread, started at the first call. Callers build the easy
+ * handle on their own thread and queue it; the client thread adds it to the
+ * multi handle (woken by curl_multi_wakeup), runs the transfers and calls
+ * each done callback. TLS peers are always verified (the call's ca_file or
+ * the system store); no redirects are followed; only http and https. */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http-private.h"
+
+#define MAX_RESPONSE_BYTES (16u * 1024 * 1024)
+#define DEFAULT_TIMEOUT_MS 10000L
+
+typedef struct call {
+    CURL *easy;
+    struct curl_slist *headers;
+    char *body;                   /* the request body (curl does not copy it) */
+    char *resp;
+    size_t resp_len, resp_cap;
+    int too_big;
+    seal_plugin_t *self;
+    seal_http_done_fn done;
+    void *user;
+    struct call *next;
+} call_t;
+
+struct seal_http_client {
+    seal_host_t *host;
+    CURLM *multi;
+    pthread_mutex_t mu;           /* queue, stopping, thread_started */
+    call_t *queue, **queue_tail;
+    call_t *active;               /* owned by the client thread */
+    int stopping, thread_started;
+    pthread_t thread;
+};
+
+seal_http_client_t *seal_http_client_new(seal_host_t *host)
+{
+    /* Called on the main thread at init, before any other thread uses curl. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return NULL;
+    seal_http_client_t *c = calloc(1, sizeof *c);
+    if (!c || !(c->multi = curl_multi_init())) {
+        free(c);
+        curl_global_cleanup();
+        return NULL;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    c->host = host;
+    c->queue_tail = &c->queue;
+    return c;
+}
+
+static void call_free(call_t *k)
+{
+    if (k->easy)
+        curl_easy_cleanup(k->easy);
+    curl_slist_free_all(k->headers);
+    free(k->body);
+    free(k->resp);
+    free(k);
+}
+
+static void finish(call_t *k, seal_status_t st, long http_status)
+{
+    const char *body = k->resp ? k->resp : "";
+    size_t len = st == SEAL_OK ? k->resp_len : 0;
+    if (st != SEAL_OK)
+        body = "";
+    SEAL_PLUGIN_CALL(k->self, k->done(st, http_status, body, len, k->user));
+    call_free(k);
+}
+
+static seal_status_t map_curl(CURLcode rc, const call_t *k)
+{
+    switch (rc) {
+    case CURLE_OK:
+        return SEAL_OK;
+    case CURLE_OPERATION_TIMEDOUT:
+        return SEAL_E_TIMEOUT;
+    case CURLE_WRITE_ERROR:
+        return k->too_big ? SEAL_E_TOOBIG : SEAL_E_IO;
+    case CURLE_OUT_OF_MEMORY:
+        return SEAL_E_NOMEM;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return SEAL_E_CRYPTO;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return SEAL_E_INVAL;
+    default:
+        return SEAL_E_IO;
+    }
+}
+
+static void *client_thread(void *arg)
+{
+    seal_http_client_t *c = arg;
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        call_t *q = c->queue;
+        c->queue = NULL;
+        c->queue_tail = &c->queue;
+        int stopping = c->stopping;
+        pthread_mutex_unlock(&c->mu);
+        while (q) {
+            call_t *k = q;
+            q = q->next;
+            if (stopping || curl_multi_add_handle(c->multi, k->easy) != CURLM_OK) {
+                finish(k, stopping ? SEAL_E_STATE : SEAL_E_NOMEM, 0);
+                continue;
+            }
+            k->next = c->active;
+            c->active = k;
+        }
+        if (stopping)
+            break;
+        int running = 0;
+        curl_multi_perform(c->multi, &running);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(c->multi, &left))) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            call_t *k = NULL;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&k);
+            CURLcode rc = m->data.result;
+            curl_multi_remove_handle(c->multi, m->easy_handle);
+            for (call_t **pp = &c->active; *pp; pp = &(*pp)->next)
+                if (*pp == k) {
+                    *pp = k->next;
+                    break;
+                }
+            long code = 0;
+            curl_easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &code);
+            seal_status_t st = map_curl(rc, k);
+            finish(k, st, st == SEAL_OK ? code : 0);
+        }
+        curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+    }
+    /* Stopping: transfers still running end with SEAL_E_STATE. */
+    while (c->active) {
+        call_t *k = c->active;
+        c->active = k->next;
+        curl_multi_remove_handle(c->multi, k->easy);
+        finish(k, SEAL_E_STATE, 0);
+    }
+    return NULL;
+}
+
+void seal_http_client_free(seal_http_client_t *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->stopping = 1;
+    int started = c->thread_started;
+    pthread_mutex_unlock(&c->mu);
+    if (started) {
+        curl_multi_wakeup(c->multi);
+        pthread_join(c->thread, NULL);
+    }
+    /* Calls queued after the thread's last look, or without a thread. */
+    call_t *q = c->queue;
+    while (q) {
+        call_t *k = q;
+        q = q->next;
+        finish(k, SEAL_E_STATE, 0);
+    }
+    curl_multi_cleanup(c->multi);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+    curl_global_cleanup();
+}
+
+static size_t on_data(char *data, size_t size, size_t nmemb, void *user)
+{
+    call_t *k = user;
+    size_t n = size * nmemb;
+    if (k->resp_len + n > MAX_RESPONSE_BYTES) {
+        k->too_big = 1;
+        return 0;                             /* curl ends with CURLE_WRITE_ERROR */
+    }
+    if (k->resp_len + n + 1 > k->resp_cap) {
+        size_t cap = k->resp_cap ? k->resp_cap : 4096;
+        while (cap < k->resp_len + n + 1)
+            cap *= 2;
+        char *b = realloc(k->resp, cap);
+        if (!b)
+            return 0;
+        k->resp = b;
+        k->resp_cap = cap;
+    }
+    memcpy(k->resp + k->resp_len, data, n);
+    k->resp_len += n;
+    k->resp[k->resp_len] = '\0';
+    return n;
+}
+
+static int clean_text(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 && *s != '\t')
+            return 0;
+    return 1;
+}
+
+seal_status_t seal_http_call(seal_plugin_t *self, const seal_http_call_t *call,
+                             seal_http_done_fn done, void *user)
+{
+    if (!self || !call || !done || call->struct_size < sizeof(seal_http_call_t) || !call->url ||
+        (call->body_len && !call->body))
+        return SEAL_E_INVAL;
+    if (strncmp(call->url, "http://", 7) != 0 && strncmp(call->url, "https://", 8) != 0)
+        return SEAL_E_INVAL;
+    seal_http_client_t *c = self->host->client;
+    if (!c)
+        return SEAL_E_STATE;
+    const char *method = call->method ? call->method : call->body_len ? "POST" : "GET";
+    for (const char *p = method; *p; p++)
+        if (*p < 'A' || *p > 'Z')
+            return SEAL_E_INVAL;
+    if (!*method || !clean_text(call->url))
+        return SEAL_E_INVAL;
+
+    call_t *k = calloc(1, sizeof *k);
+    if (!k)
+        return SEAL_E_NOMEM;
+    k->self = self;
+    k->done = done;
+    k->user = user;
+    seal_status_t st = SEAL_E_NOMEM;
+    if (!(k->easy = curl_easy_init()))
+        goto fail;
+    for (const char *const *h = call->headers; h && *h; h++) {
+        if (!clean_text(*h) || !strchr(*h, ':')) {
+            st = SEAL_E_INVAL;
+            goto fail;
+        }
+        struct curl_slist *l = curl_slist_append(k->headers, *h);
+        if (!l)
+            goto fail;
+        k->headers = l;
+    }
+    CURL *e = k->easy;
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+    SET(CURLOPT_URL, call->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    SET(CURLOPT_TIMEOUT_MS, call->timeout_ms > 0 ? call->timeout_ms : DEFAULT_TIMEOUT_MS);
+    SET(CURLOPT_WRITEFUNCTION, on_data);
+    SET(CURLOPT_WRITEDATA, k);
+    SET(CURLOPT_PRIVATE, k);
+    if (call->ca_file)
+        SET(CURLOPT_CAINFO, call->ca_file);
+    if (call->cert_file)
+        SET(CURLOPT_SSLCERT, call->cert_file);
+    if (call->key_file)
+        SET(CURLOPT_SSLKEY, call->key_file);
+    if (k->headers)
+        SET(CURLOPT_HTTPHEADER, k->headers);
+    if (call->body_len) {
+        if (!(k->body = malloc(call->body_len)))
+            goto fail;
+        memcpy(k->body, call->body, call->body_len);
+        SET(CURLOPT_POSTFIELDS, k->body);
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
+    }
+    else if (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
+        SET(CURLOPT_POSTFIELDS, "");          /* sends Content-Length: 0 */
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+    }
+    if (strcmp(method, "HEAD") == 0)
+        SET(CURLOPT_NOBODY, 1L);
+    else if (strcmp(method, "GET") != 0 || call->body_len)
+        SET(CURLOPT_CUSTOMREQUEST, method);
+#undef SET
+    if (rc != CURLE_OK) {
+        st = rc == CURLE_OUT_OF_MEMORY ? SEAL_E_NOMEM : SEAL_E_INVAL;
+        goto fail;
+    }
+
+    pthread_mutex_lock(&c->mu);
+    if (c->stopping) {
+        pthread_mutex_unlock(&c->mu);
+        st = SEAL_E_STATE;
+        goto fail;
+    }
+    if (!c->thread_started) {
+        if (pthread_create(&c->thread, NULL, client_thread, c) != 0) {
+            pthread_mutex_unlock(&c->mu);
+            st = SEAL_E_AGAIN;
+            goto fail;
+        }
+        c->thread_started = 1;
+    }
+    *c->queue_tail = k;
+    c->queue_tail = &k->next;
+    pthread_mutex_unlock(&c->mu);
+    curl_multi_wakeup(c->multi);
+    return SEAL_OK;
+fail:
+    call_free(k);
+    return st;
+}
