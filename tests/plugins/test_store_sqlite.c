@@ -783,6 +783,34 @@ START_TEST(test_schema_version)
 }
 END_TEST
 
+/* Terms orphaned by a delete made outside the store, with foreign keys off
+ * (sqlite3's default), are not inherited by a re-created document. */
+START_TEST(test_orphan_terms)
+{
+    seal_host_t *host = host_open(NULL);
+    seal_store_term_t old_term = { "member", "alice" }, new_term = { "member", "bob" };
+    ck_assert_int_eq(seal_store_put(test_self, NULL, "g", "doc", S("{}"), SEAL_REV_ABSENT,
+                                    &old_term, 1, NULL), SEAL_OK);
+    host_close(host);
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM docs", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    host = host_open(NULL);
+    ck_assert_str_eq(lookup("g", "member", "alice"), "");
+    ck_assert_int_eq(seal_store_put(test_self, NULL, "g", "doc", S("{}"), SEAL_REV_ABSENT,
+                                    &new_term, 1, NULL), SEAL_OK);
+    ck_assert_str_eq(lookup("g", "member", "alice"), "");
+    ck_assert_str_eq(lookup("g", "member", "bob"), "doc");
+    /* And re-creating it with the orphaned term itself works. */
+    ck_assert_int_eq(seal_store_delete(test_self, NULL, "g", "doc", SEAL_REV_ANY), SEAL_OK);
+    ck_assert_int_eq(seal_store_put(test_self, NULL, "g", "doc", S("{}"), SEAL_REV_ABSENT,
+                                    &old_term, 1, NULL), SEAL_OK);
+    ck_assert_str_eq(lookup("g", "member", "alice"), "doc");
+    host_close(host);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store_sqlite");
@@ -809,6 +837,7 @@ static Suite *store_suite(void)
     tcase_add_test(conf, test_not_a_database);
     tcase_add_test(conf, test_bad_conf);
     tcase_add_test(conf, test_schema_version);
+    tcase_add_test(conf, test_orphan_terms);
     suite_add_tcase(s, conf);
     return s;
 }

@@ -91,9 +91,9 @@ void ss_writer_release(ss_store_t *st, ss_conn_t *c);
 seal_status_t ss_status(ss_store_t *st, ss_conn_t *c, int rc, const char *what);
 
 /* sqlite-terms.c: makes the terms of (ns, key) exactly the given ones
- * (duplicates count once). fresh: the document has none yet. */
-seal_status_t ss_terms_replace(ss_store_t *st, ss_conn_t *c, bool fresh, const char *ns,
-                               const char *key, const seal_store_term_t *terms, size_t nterms);
+ * (duplicates count once). */
+seal_status_t ss_terms_replace(ss_store_t *st, ss_conn_t *c, const char *ns, const char *key,
+                               const seal_store_term_t *terms, size_t nterms);
 
 /* sqlite-schema.c: WAL mode and the schema, on the first connection. */
 seal_status_t ss_schema_setup(ss_store_t *st, ss_conn_t *c);

@@ -82,6 +82,10 @@ seal_status_t ss_schema_setup(ss_store_t *st, ss_conn_t *c)
         rc = SQLITE_OK;
     }
     sqlite3_finalize(s);
+    /* A checkpoint rewinds the WAL but keeps its size; after a burst of
+     * writes, give the disk space back down to this. */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(c->db, "PRAGMA journal_size_limit = 67108864", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return fail(st, c, rc, "cannot open (is it an SQLite database?)");
 

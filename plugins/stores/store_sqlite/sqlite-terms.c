@@ -106,13 +106,16 @@ static seal_status_t term_write(ss_store_t *st, ss_conn_t *c, ss_stmt_id_t id, c
     return rv;
 }
 
-seal_status_t ss_terms_replace(ss_store_t *st, ss_conn_t *c, bool fresh, const char *ns,
-                               const char *key, const seal_store_term_t *terms, size_t nterms)
+seal_status_t ss_terms_replace(ss_store_t *st, ss_conn_t *c, const char *ns, const char *key,
+                               const seal_store_term_t *terms, size_t nterms)
 {
+    /* Read even for a new document: rows left behind by a delete made with
+     * foreign keys off (an operator's sqlite3 shell) are cleaned up here
+     * instead of being inherited or failing the insert. */
     old_term_t *old = NULL;
     size_t nold = 0;
-    seal_status_t rv = SEAL_OK;
-    if (!fresh && (rv = old_read(st, c, ns, key, &old, &nold)) != SEAL_OK)
+    seal_status_t rv = old_read(st, c, ns, key, &old, &nold);
+    if (rv != SEAL_OK)
         return rv;
     const seal_store_term_t **want = NULL;
     if (nterms) {

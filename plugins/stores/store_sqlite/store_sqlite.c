@@ -255,7 +255,7 @@ static seal_status_t op_put(void *ctx, void *txn, const char *ns, const char *ke
     if (rv == SEAL_OK)
         rv = write_doc(st, c, !exists, ns, key, json, len, next);
     if (rv == SEAL_OK)
-        rv = ss_terms_replace(st, c, !exists, ns, key, terms, nterms);
+        rv = ss_terms_replace(st, c, ns, key, terms, nterms);
     rv = write_leave(st, txn, c, rv);
     if (rv == SEAL_OK && new_rev)
         *new_rev = next;
