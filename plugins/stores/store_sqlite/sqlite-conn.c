@@ -144,8 +144,11 @@ seal_status_t ss_stmt_get(ss_store_t *st, ss_conn_t *c, ss_stmt_id_t id, sqlite3
     unsigned flags = s ? 0 : SQLITE_PREPARE_PERSISTENT;
     sqlite3_stmt *fresh = NULL;
     int rc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1, flags, &fresh, NULL);
-    if (rc != SQLITE_OK)
-        return ss_status(st, c, rc, "cannot prepare statement");
+    if (rc != SQLITE_OK || !fresh) {
+        *out = NULL;
+        seal_status_t rv = ss_status(st, c, rc, "cannot prepare statement");
+        return rv == SEAL_OK ? SEAL_E_GENERIC : rv;
+    }
     if (!s)
         c->stmt[id] = fresh;
     *out = fresh;
