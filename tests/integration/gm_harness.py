@@ -9,6 +9,7 @@ import atexit
 import http.client
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -137,7 +138,11 @@ class Seald:
                 json.dump(self.config(port), f, indent=1)
             self.log = os.path.join(self.tmp, "seald-%d.log" % self.runs)
             with open(self.log, "w") as logf:
-                self.proc = subprocess.Popen([self.seald, "-c", conf], stdin=subprocess.DEVNULL,
+                # SEAL_TEST_WRAPPER runs seald under a tool, e.g.
+                # "libtool --mode=execute valgrind --error-exitcode=99".
+                wrap = shlex.split(os.environ.get("SEAL_TEST_WRAPPER", ""))
+                self.proc = subprocess.Popen(wrap + [self.seald, "-c", conf],
+                                             stdin=subprocess.DEVNULL,
                                              stdout=logf, stderr=subprocess.STDOUT)
             self.port = port
             if self._wait_ready():
@@ -148,7 +153,7 @@ class Seald:
                 raise RuntimeError("seald did not start:\n" + text)
         raise RuntimeError("no free port after %d tries" % tries)
 
-    def _wait_ready(self, timeout=20.0):
+    def _wait_ready(self, timeout=60.0):
         end = time.time() + timeout
         while time.time() < end:
             if self.proc.poll() is not None:
@@ -178,11 +183,11 @@ class Seald:
                                            context=self.ssl_context(client_cert))
 
     def stop(self):
-        """SIGTERM, then SIGKILL after 10 s; returns the exit status."""
+        """SIGTERM, then SIGKILL after 30 s; returns the exit status."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(10)
+                self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()

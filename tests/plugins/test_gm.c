@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The gm service (TS 23.434 clause 10) through an in-process host with
+ * store_sqlite: the "seal.gm.v1" contract as a binding sees it, and the
+ * gm.group.* events a key management service relies on (membersAdded /
+ * membersRemoved), the valGroupId uniqueness under concurrency, and the
+ * service's own refusals. */
+#include <check.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include <seal/seal.h>
+#include <seal/services/gm.h>
+#include "host.h"
+
+/* ---- a consumer plugin: resolves the interface, records events ---- */
+
+#define MAX_EVENTS 64
+
+typedef struct probe {
+    const seal_gm_v1_t *gm;
+    void *gm_user;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t n;
+    char *topic[MAX_EVENTS];
+    json_object *ev[MAX_EVENTS];
+} probe_t;
+
+static probe_t P;
+
+static void on_event(const char *topic, const char *json, size_t len, void *user)
+{
+    probe_t *p = user;
+    pthread_mutex_lock(&p->mu);
+    if (p->n < MAX_EVENTS) {
+        p->topic[p->n] = strdup(topic);
+        p->ev[p->n] = json_tokener_parse(json);
+        (void)len;
+        p->n++;
+    }
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static seal_status_t t_init(seal_plugin_t *self)
+{
+    return seal_event_subscribe(self, "gm.", on_event, &P, NULL);
+}
+
+static seal_status_t t_start(seal_plugin_t *self)
+{
+    P.gm = seal_iface_get(self, SEAL_GM_IFACE_V1, &P.gm_user);
+    return P.gm ? SEAL_OK : SEAL_E_NOTFOUND;
+}
+
+static const seal_plugin_desc_t t_desc = {
+    SEAL_PLUGIN_DESC_INIT,
+    .flags = SEAL_PLUGIN_F_THREAD_SAFE,
+    .name = "gmtest",
+    .version = "0",
+    .description = "gm test consumer",
+    .init = t_init,
+    .start = t_start,
+};
+
+/* Waits (bounded) for the i-th event and returns it. */
+static json_object *event_at(size_t i, const char **topic)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    pthread_mutex_lock(&P.mu);
+    while (P.n <= i && pthread_cond_timedwait(&P.cv, &P.mu, &until) == 0)
+        ;
+    json_object *ev = i < P.n ? P.ev[i] : NULL;
+    if (topic)
+        *topic = i < P.n ? P.topic[i] : NULL;
+    pthread_mutex_unlock(&P.mu);
+    ck_assert_msg(ev != NULL, "event %zu did not arrive", i);
+    return ev;
+}
+
+static size_t event_count(void)
+{
+    pthread_mutex_lock(&P.mu);
+    size_t n = P.n;
+    pthread_mutex_unlock(&P.mu);
+    return n;
+}
+
+/* ---- host ---- */
+
+static char tmpdir[64];
+static seal_host_t *host;
+
+static const char *builddir(void)
+{
+    const char *b = getenv("top_builddir");
+    return b && *b ? b : ".";
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    return remove(p);
+}
+
+static void setup(void)
+{
+    memset(&P, 0, sizeof P);
+    pthread_mutex_init(&P.mu, NULL);
+    pthread_cond_init(&P.cv, NULL);
+    strcpy(tmpdir, "/tmp/seal-gm-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    char conf[2048];
+    snprintf(conf, sizeof conf,
+             "{\"plugin_dir\": [\"%s/plugins/stores/store_sqlite/.libs\","
+             " \"%s/plugins/services/gm/.libs\"],"
+             " \"plugins\": {\"store_sqlite\": {\"path\": \"%s/t.db\", \"synchronous\": \"normal\"},"
+             " \"gm\": {}},"
+             " \"http\": {\"listen\": [\"127.0.0.1:0\"]}}",
+             builddir(), builddir(), tmpdir);
+    host = seal_host_new();
+    ck_assert_ptr_nonnull(host);
+    ck_assert_int_eq(seal_host_configure_string(host, conf, "test.conf"), SEAL_OK);
+    ck_assert_int_eq(seal_host_add_builtin(host, &t_desc, "gmtest"), SEAL_OK);
+    ck_assert_int_eq(seal_host_load(host), SEAL_OK);
+    ck_assert_int_eq(seal_host_init(host), SEAL_OK);
+    ck_assert_int_eq(seal_host_start(host), SEAL_OK);
+    ck_assert_ptr_nonnull(P.gm);
+}
+
+static void teardown(void)
+{
+    seal_host_shutdown(host);
+    seal_host_free(host);
+    for (size_t i = 0; i < P.n; i++) {
+        free(P.topic[i]);
+        json_object_put(P.ev[i]);
+    }
+    nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- helpers ---- */
+
+static char *create(const char *json, seal_status_t want)
+{
+    char *id = NULL, *doc = NULL;
+    size_t len = 0;
+    uint64_t rev = 0;
+    seal_status_t st = P.gm->create(P.gm_user, json, strlen(json), &id, &doc, &len, &rev);
+    ck_assert_msg(st == want, "create %s: %s", json, seal_strerror(st));
+    if (st == SEAL_OK) {
+        ck_assert_uint_eq(rev, 1);
+        ck_assert_uint_eq(strlen(id), 22);
+        ck_assert_uint_eq(strlen(doc), len);
+    }
+    seal_free(doc);
+    return id;
+}
+
+static const char *str(json_object *o, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* The event's member list as "u:id"/"e:id" joined by spaces, in order. */
+static const char *members(json_object *ev, const char *key, char *buf, size_t cap)
+{
+    json_object *arr, *v;
+    buf[0] = '\0';
+    ck_assert(json_object_object_get_ex(ev, key, &arr));
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *m = json_object_array_get_idx(arr, i);
+        int ue = json_object_object_get_ex(m, "valUeId", &v);
+        if (!ue)
+            ck_assert(json_object_object_get_ex(m, "valUserId", &v));
+        size_t l = strlen(buf);
+        snprintf(buf + l, cap - l, "%s%s:%s", l ? " " : "", ue ? "e" : "u",
+                 json_object_get_string(v));
+    }
+    return buf;
+}
+
+/* ---- tests ---- */
+
+START_TEST(events_follow_membership)
+{
+    char a[256], r[256];
+    const char *topic;
+    char *id = create("{\"valGroupId\":\"g1\",\"members\":[{\"valUserId\":\"bob\"},"
+                      "{\"valUserId\":\"alice\"},{\"valUeId\":\"ue1\"}]}", SEAL_OK);
+    json_object *ev = event_at(0, &topic);
+    ck_assert_str_eq(topic, SEAL_GM_EVENT_CREATED);
+    ck_assert_str_eq(str(ev, "groupDocId"), id);
+    ck_assert_str_eq(str(ev, "valGroupId"), "g1");
+    ck_assert_str_eq(str(ev, "rev"), "1");
+    ck_assert_str_eq(members(ev, "membersAdded", a, sizeof a), "u:alice u:bob e:ue1");
+    ck_assert_str_eq(members(ev, "membersRemoved", r, sizeof r), "");
+    json_object *doc;
+    ck_assert(json_object_object_get_ex(ev, "document", &doc));
+    ck_assert_str_eq(str(doc, "valGroupId"), "g1");
+
+    /* Replace: bob stays, alice leaves, carol joins, ue1 becomes a user id. */
+    const char *put = "{\"valGroupId\":\"g1\",\"members\":[{\"valUserId\":\"bob\"},"
+                      "{\"valUserId\":\"carol\"},{\"valUserId\":\"ue1\"}]}";
+    uint64_t rev = 0;
+    ck_assert_int_eq(P.gm->replace(P.gm_user, id, put, strlen(put), 1, NULL, NULL, &rev),
+                     SEAL_OK);
+    ck_assert_uint_eq(rev, 2);
+    ev = event_at(1, &topic);
+    ck_assert_str_eq(topic, SEAL_GM_EVENT_UPDATED);
+    ck_assert_str_eq(members(ev, "membersAdded", a, sizeof a), "u:carol u:ue1");
+    ck_assert_str_eq(members(ev, "membersRemoved", r, sizeof r), "u:alice e:ue1");
+    ck_assert_ptr_null(str(ev, "previousValGroupId"));
+
+    /* Patch: rename the group, drop every member. */
+    const char *patch = "{\"valGroupId\":\"g1-renamed\",\"members\":null}";
+    ck_assert_int_eq(P.gm->patch(P.gm_user, id, patch, strlen(patch), SEAL_REV_ANY, NULL, NULL,
+                                 NULL, NULL, &rev), SEAL_OK);
+    ck_assert_uint_eq(rev, 3);
+    ev = event_at(2, &topic);
+    ck_assert_str_eq(topic, SEAL_GM_EVENT_UPDATED);
+    ck_assert_str_eq(str(ev, "valGroupId"), "g1-renamed");
+    ck_assert_str_eq(str(ev, "previousValGroupId"), "g1");
+    ck_assert_str_eq(members(ev, "membersAdded", a, sizeof a), "");
+    ck_assert_str_eq(members(ev, "membersRemoved", r, sizeof r), "u:bob u:carol u:ue1");
+
+    const char *back = "{\"members\":[{\"valUeId\":\"z\"}]}";
+    ck_assert_int_eq(P.gm->patch(P.gm_user, id, back, strlen(back), 3, NULL, NULL, NULL, NULL,
+                                 NULL), SEAL_OK);
+    ck_assert_int_eq(P.gm->remove(P.gm_user, id, 4), SEAL_OK);
+    event_at(3, NULL);
+    ev = event_at(4, &topic);
+    ck_assert_str_eq(topic, SEAL_GM_EVENT_DELETED);
+    ck_assert_str_eq(str(ev, "valGroupId"), "g1-renamed");
+    ck_assert_str_eq(members(ev, "membersAdded", a, sizeof a), "");
+    ck_assert_str_eq(members(ev, "membersRemoved", r, sizeof r), "e:z");
+    ck_assert_int_eq(P.gm->get(P.gm_user, id, NULL, NULL, NULL), SEAL_E_NOTFOUND);
+    free(id);
+}
+END_TEST
+
+START_TEST(refusals_store_nothing)
+{
+    static const char *const bad[] = {
+        "not json", "[1]", "{}", "{\"valGroupId\":\"\"}", "{\"valGroupId\":7}",
+        "{\"valGroupId\":\"a\\u0001\"}",
+        "{\"valGroupId\":\"g\",\"members\":[]}",
+        "{\"valGroupId\":\"g\",\"members\":[{}]}",
+        "{\"valGroupId\":\"g\",\"members\":[{\"valUserId\":\"a\",\"valUeId\":\"b\"}]}",
+        "{\"valGroupId\":\"g\",\"members\":[{\"valUserId\":\"a\"},{\"valUserId\":\"a\"}]}",
+        "{\"valGroupId\":\"g\",\"valServiceIds\":[\"s\",\"s\"]}",
+        "{\"valGroupId\":\"g\",\"valServiceIds\":[1]}",
+        "{\"valGroupId\":\"g\"} x",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        free(create(bad[i], SEAL_E_INVAL));
+    ck_assert_uint_eq(event_count(), 0);
+    /* and none took the valGroupId */
+    free(create("{\"valGroupId\":\"g\"}", SEAL_OK));
+}
+END_TEST
+
+static seal_status_t refuse_all(const char *json, size_t len, void *ctx)
+{
+    (void)json; (void)len;
+    ++*(int *)ctx;
+    return SEAL_E_INVAL;
+}
+
+START_TEST(conflicts_and_checks)
+{
+    char *id = create("{\"valGroupId\":\"a\",\"grpDesc\":\"d\"}", SEAL_OK);
+    char *id2 = create("{\"valGroupId\":\"b\"}", SEAL_OK);
+    free(create("{\"valGroupId\":\"a\"}", SEAL_E_EXISTS));
+    const char *put = "{\"valGroupId\":\"a\",\"grpDesc\":\"x\"}";
+    ck_assert_int_eq(P.gm->replace(P.gm_user, id, put, strlen(put), 2, NULL, NULL, NULL),
+                     SEAL_E_CONFLICT);
+    ck_assert_int_eq(P.gm->replace(P.gm_user, "nope", put, strlen(put), SEAL_REV_ANY, NULL,
+                                   NULL, NULL), SEAL_E_NOTFOUND);
+    ck_assert_int_eq(P.gm->replace(P.gm_user, id2, put, strlen(put), SEAL_REV_ANY, NULL, NULL,
+                                   NULL), SEAL_E_EXISTS);
+    ck_assert_int_eq(P.gm->remove(P.gm_user, id, 5), SEAL_E_CONFLICT);
+    ck_assert_int_eq(P.gm->remove(P.gm_user, "nope", SEAL_REV_ANY), SEAL_E_NOTFOUND);
+
+    /* A patch the check refuses changes nothing. */
+    int calls = 0;
+    const char *patch = "{\"grpDesc\":\"changed\"}";
+    ck_assert_int_eq(P.gm->patch(P.gm_user, id, patch, strlen(patch), SEAL_REV_ANY, refuse_all,
+                                 &calls, NULL, NULL, NULL), SEAL_E_INVAL);
+    ck_assert_int_eq(calls, 1);
+    const char *unset = "{\"valGroupId\":null}";
+    ck_assert_int_eq(P.gm->patch(P.gm_user, id, unset, strlen(unset), SEAL_REV_ANY, NULL, NULL,
+                                 NULL, NULL, NULL), SEAL_E_INVAL);
+    char *doc = NULL;
+    uint64_t rev = 0;
+    ck_assert_int_eq(P.gm->get(P.gm_user, id, &doc, NULL, &rev), SEAL_OK);
+    ck_assert_uint_eq(rev, 1);
+    ck_assert_str_eq(doc, "{\"valGroupId\":\"a\",\"grpDesc\":\"d\"}");
+    seal_free(doc);
+    /* only the two creates were announced */
+    event_at(1, NULL);
+    usleep(100 * 1000);
+    ck_assert_uint_eq(event_count(), 2);
+    free(id);
+    free(id2);
+}
+END_TEST
+
+typedef struct qres { char ids[8][32]; size_t n; int stop_after; } qres_t;
+
+static int collect(const char *id, const char *json, size_t len, uint64_t rev, void *ctx)
+{
+    qres_t *q = ctx;
+    (void)len; (void)rev;
+    json_object *o = json_tokener_parse(json);
+    ck_assert_ptr_nonnull(o);
+    if (q->n < 8)
+        snprintf(q->ids[q->n++], sizeof q->ids[0], "%s", str(o, "valGroupId"));
+    json_object_put(o);
+    (void)id;
+    return q->stop_after && (int)q->n >= q->stop_after;
+}
+
+static size_t query(const char *g, const char *s, const char *m, int stop_after, qres_t *q)
+{
+    seal_gm_query_t qq = { sizeof qq, g, s, m };
+    memset(q, 0, sizeof *q);
+    q->stop_after = stop_after;
+    ck_assert_int_eq(P.gm->query(P.gm_user, &qq, collect, q), SEAL_OK);
+    return q->n;
+}
+
+START_TEST(queries)
+{
+    free(create("{\"valGroupId\":\"q1\",\"valServiceIds\":[\"s1\"],"
+                "\"members\":[{\"valUserId\":\"x\"}]}", SEAL_OK));
+    free(create("{\"valGroupId\":\"q2\",\"valServiceIds\":[\"s1\",\"s2\"],"
+                "\"members\":[{\"valUeId\":\"x\"},{\"valUserId\":\"y\"}]}", SEAL_OK));
+    free(create("{\"valGroupId\":\"q3\"}", SEAL_OK));
+    qres_t q;
+    ck_assert_uint_eq(query(NULL, NULL, NULL, 0, &q), 3);
+    ck_assert_uint_eq(query("q2", NULL, NULL, 0, &q), 1);
+    ck_assert_str_eq(q.ids[0], "q2");
+    ck_assert_uint_eq(query(NULL, "s1", NULL, 0, &q), 2);
+    ck_assert_uint_eq(query(NULL, "s2", "y", 0, &q), 1);
+    ck_assert_uint_eq(query(NULL, NULL, "x", 0, &q), 2);   /* user or UE id */
+    ck_assert_uint_eq(query("q1", "s2", NULL, 0, &q), 0);
+    ck_assert_uint_eq(query(NULL, NULL, NULL, 1, &q), 1);  /* the visitor stops it */
+}
+END_TEST
+
+/* ---- concurrency ---- */
+
+#define THREADS 8
+
+static void *racer_create(void *arg)
+{
+    (void)arg;
+    char *id = NULL;
+    const char *doc = "{\"valGroupId\":\"contested\"}";
+    seal_status_t st = P.gm->create(P.gm_user, doc, strlen(doc), &id, NULL, NULL, NULL);
+    seal_free(id);
+    return (void *)(intptr_t)st;
+}
+
+START_TEST(one_document_per_group_under_races)
+{
+    pthread_t t[THREADS];
+    int ok = 0, exists = 0;
+    for (int i = 0; i < THREADS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, racer_create, NULL), 0);
+    for (int i = 0; i < THREADS; i++) {
+        void *rv;
+        pthread_join(t[i], &rv);
+        seal_status_t st = (seal_status_t)(intptr_t)rv;
+        ok += st == SEAL_OK;
+        exists += st == SEAL_E_EXISTS;
+    }
+    ck_assert_int_eq(ok, 1);
+    ck_assert_int_eq(exists, THREADS - 1);
+    qres_t q;
+    ck_assert_uint_eq(query("contested", NULL, NULL, 0, &q), 1);
+}
+END_TEST
+
+static const char *shared_id;
+
+static void *racer_update(void *arg)
+{
+    int n = (int)(intptr_t)arg;
+    for (int i = 0; i < 10; i++) {
+        char patch[96];
+        snprintf(patch, sizeof patch, "{\"grpDesc\":\"t%d-%d\"}", n, i);
+        seal_status_t st = P.gm->patch(P.gm_user, shared_id, patch, strlen(patch), SEAL_REV_ANY,
+                                       NULL, NULL, NULL, NULL, NULL);
+        if (st != SEAL_OK)
+            return (void *)(intptr_t)st;
+    }
+    return NULL;
+}
+
+START_TEST(unconditional_updates_all_land)
+{
+    char *id = create("{\"valGroupId\":\"busy\"}", SEAL_OK);
+    shared_id = id;
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, racer_update, (void *)(intptr_t)i), 0);
+    for (int i = 0; i < THREADS; i++) {
+        void *rv;
+        pthread_join(t[i], &rv);
+        ck_assert_msg(rv == NULL, "an update failed: %s", seal_strerror((int)(intptr_t)rv));
+    }
+    uint64_t rev = 0;
+    ck_assert_int_eq(P.gm->get(P.gm_user, id, NULL, NULL, &rev), SEAL_OK);
+    ck_assert_uint_eq(rev, 1 + THREADS * 10);
+    free(id);
+}
+END_TEST
+
+static Suite *gm_suite(void)
+{
+    Suite *s = suite_create("gm");
+    TCase *tc = tcase_create("service");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, events_follow_membership);
+    tcase_add_test(tc, refusals_store_nothing);
+    tcase_add_test(tc, conflicts_and_checks);
+    tcase_add_test(tc, queries);
+    tcase_add_test(tc, one_document_per_group_under_races);
+    tcase_add_test(tc, unconditional_updates_all_land);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(gm_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
