@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Jacobian arithmetic on short Weierstrass curves y^2 = x^3 - 3x + b over
+ * a Montgomery field (any limb count up to MONT_MAXN): both NIST P-256
+ * (ECCSI) and the SAKKE curve (b = 0) have a = -3.  Formulas from the
+ * Explicit-Formulas Database: dbl-2001-b, madd-2007-bl, add-2007-bl. */
+#include "config.h"
+
+#include <string.h>
+
+#include "ec_jac.h"
+
+void ec_set_inf(const mont_ctx *f, ec_jac *r)
+{
+    memcpy(r->x, f->one, sizeof(fp_t));
+    memcpy(r->y, f->one, sizeof(fp_t));
+    memset(r->z, 0, sizeof(fp_t));
+}
+
+/* dbl-2001-b (a = -3): 3M + 5S.  O (Z = 0) doubles to O. */
+void ec_dbl(const mont_ctx *f, ec_jac *r, const ec_jac *p)
+{
+    fp_t delta, gamma, beta, alpha, t0, t1;
+
+    mont_sqr(f, delta, p->z);
+    mont_sqr(f, gamma, p->y);
+    mont_mul(f, beta, p->x, gamma);
+    mont_sub(f, t0, p->x, delta);
+    mont_add(f, t1, p->x, delta);
+    mont_mul(f, t0, t0, t1);
+    mont_add(f, alpha, t0, t0);
+    mont_add(f, alpha, alpha, t0);
+    /* Z3 = (Y + Z)^2 - gamma - delta */
+    mont_add(f, t1, p->y, p->z);
+    mont_sqr(f, t1, t1);
+    mont_sub(f, t1, t1, gamma);
+    mont_sub(f, r->z, t1, delta);
+    /* X3 = alpha^2 - 8 beta */
+    mont_add(f, beta, beta, beta);
+    mont_add(f, beta, beta, beta);        /* 4 beta */
+    mont_sqr(f, t0, alpha);
+    mont_sub(f, t0, t0, beta);
+    mont_sub(f, r->x, t0, beta);
+    /* Y3 = alpha (4 beta - X3) - 8 gamma^2 */
+    mont_sub(f, beta, beta, r->x);
+    mont_mul(f, beta, beta, alpha);
+    mont_sqr(f, gamma, gamma);
+    mont_add(f, gamma, gamma, gamma);
+    mont_add(f, gamma, gamma, gamma);
+    mont_add(f, gamma, gamma, gamma);
+    mont_sub(f, r->y, beta, gamma);
+}
+
+/* madd-2007-bl: 7M + 4S.  r may alias p. */
+void ec_madd(const mont_ctx *f, ec_jac *r, const ec_jac *p, const ec_aff *q)
+{
+    fp_t z1z1, u2, s2, h, hh, i, j, rr, v, y1j, t;
+
+    mont_sqr(f, z1z1, p->z);
+    mont_mul(f, u2, q->x, z1z1);
+    mont_mul(f, s2, q->y, p->z);
+    mont_mul(f, s2, s2, z1z1);
+    mont_sub(f, h, u2, p->x);
+    mont_sqr(f, hh, h);
+    mont_add(f, i, hh, hh);
+    mont_add(f, i, i, i);
+    mont_mul(f, j, h, i);
+    mont_sub(f, rr, s2, p->y);
+    mont_add(f, rr, rr, rr);
+    mont_mul(f, v, p->x, i);
+    mont_mul(f, y1j, p->y, j);
+    /* Z3 = (Z1 + H)^2 - Z1Z1 - HH */
+    mont_add(f, t, p->z, h);
+    mont_sqr(f, t, t);
+    mont_sub(f, t, t, z1z1);
+    mont_sub(f, r->z, t, hh);
+    /* X3 = rr^2 - J - 2V */
+    mont_sqr(f, t, rr);
+    mont_sub(f, t, t, j);
+    mont_sub(f, t, t, v);
+    mont_sub(f, r->x, t, v);
+    /* Y3 = rr (V - X3) - 2 Y1 J */
+    mont_sub(f, v, v, r->x);
+    mont_mul(f, v, v, rr);
+    mont_add(f, y1j, y1j, y1j);
+    mont_sub(f, r->y, v, y1j);
+}
+
+void ec_add_vt(const mont_ctx *f, ec_jac *r, const ec_jac *p, const ec_jac *q)
+{
+    fp_t z1z1, z2z2, u1, u2, s1, s2, h, i, j, rr, v, t;
+
+    if (mont_is_zero(f, p->z)) {
+        *r = *q;
+        return;
+    }
+    if (mont_is_zero(f, q->z)) {
+        *r = *p;
+        return;
+    }
+    mont_sqr(f, z1z1, p->z);
+    mont_sqr(f, z2z2, q->z);
+    mont_mul(f, u1, p->x, z2z2);
+    mont_mul(f, u2, q->x, z1z1);
+    mont_mul(f, s1, p->y, q->z);
+    mont_mul(f, s1, s1, z2z2);
+    mont_mul(f, s2, q->y, p->z);
+    mont_mul(f, s2, s2, z1z1);
+    mont_sub(f, h, u2, u1);
+    mont_sub(f, rr, s2, s1);
+    if (mont_is_zero(f, h)) {
+        if (mont_is_zero(f, rr)) {
+            ec_dbl(f, r, p);
+        } else {
+            ec_set_inf(f, r);
+        }
+        return;
+    }
+    mont_add(f, rr, rr, rr);
+    mont_add(f, i, h, h);
+    mont_sqr(f, i, i);
+    mont_mul(f, j, h, i);
+    mont_mul(f, v, u1, i);
+    /* Z3 = ((Z1 + Z2)^2 - Z1Z1 - Z2Z2) H */
+    mont_add(f, t, p->z, q->z);
+    mont_sqr(f, t, t);
+    mont_sub(f, t, t, z1z1);
+    mont_sub(f, t, t, z2z2);
+    mont_mul(f, r->z, t, h);
+    mont_sqr(f, t, rr);
+    mont_sub(f, t, t, j);
+    mont_sub(f, t, t, v);
+    mont_sub(f, r->x, t, v);
+    mont_sub(f, v, v, r->x);
+    mont_mul(f, v, v, rr);
+    mont_mul(f, s1, s1, j);
+    mont_add(f, s1, s1, s1);
+    mont_sub(f, r->y, v, s1);
+}
+
+int ec_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p)
+{
+    fp_t zi, zi2;
+    int ok = mont_inv(f, zi, p->z);
+
+    mont_sqr(f, zi2, zi);
+    mont_mul(f, r->x, p->x, zi2);
+    mont_mul(f, zi2, zi2, zi);
+    mont_mul(f, r->y, p->y, zi2);
+    return ok;
+}
+
+void ec_batch_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p, size_t n,
+                     fp_t *acc)
+{
+    fp_t inv, zi, zi2;
+
+    if (n == 0)
+        return;
+    /* Montgomery's trick: acc[k] = Z_0 ... Z_k, one inversion. */
+    memcpy(acc[0], p[0].z, sizeof(fp_t));
+    for (size_t k = 1; k < n; k++)
+        mont_mul(f, acc[k], acc[k - 1], p[k].z);
+    mont_inv(f, inv, acc[n - 1]);
+    for (size_t k = n; k-- > 0;) {
+        if (k > 0) {
+            mont_mul(f, zi, inv, acc[k - 1]);
+            mont_mul(f, inv, inv, p[k].z);
+        } else {
+            memcpy(zi, inv, sizeof(fp_t));
+        }
+        mont_sqr(f, zi2, zi);
+        mont_mul(f, r[k].x, p[k].x, zi2);
+        mont_mul(f, zi2, zi2, zi);
+        mont_mul(f, r[k].y, p[k].y, zi2);
+    }
+}
+
+mp_limb_t ec_equal_aff(const mont_ctx *f, const ec_jac *p, const ec_aff *q)
+{
+    fp_t z2, t;
+    mp_limb_t eq;
+
+    mont_sqr(f, z2, p->z);
+    mont_mul(f, t, q->x, z2);
+    eq = mont_equal(f, t, p->x);
+    mont_mul(f, z2, z2, p->z);
+    mont_mul(f, t, q->y, z2);
+    eq &= mont_equal(f, t, p->y);
+    return eq & ~mont_is_zero(f, p->z);
+}
+
+void ec_madd_vt(const mont_ctx *f, ec_jac *r, const ec_jac *p, const ec_aff *q)
+{
+    fp_t z1z1, u2, s2, h, rr;
+
+    if (mont_is_zero(f, p->z)) {
+        memcpy(r->x, q->x, sizeof(fp_t));
+        memcpy(r->y, q->y, sizeof(fp_t));
+        memcpy(r->z, f->one, sizeof(fp_t));
+        return;
+    }
+    mont_sqr(f, z1z1, p->z);
+    mont_mul(f, u2, q->x, z1z1);
+    mont_mul(f, s2, q->y, p->z);
+    mont_mul(f, s2, s2, z1z1);
+    mont_sub(f, h, u2, p->x);
+    mont_sub(f, rr, s2, p->y);
+    if (mont_is_zero(f, h)) {
+        if (mont_is_zero(f, rr))
+            ec_dbl(f, r, p);
+        else
+            ec_set_inf(f, r);
+        return;
+    }
+    ec_madd(f, r, p, q);
+}

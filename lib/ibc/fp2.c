@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* F_p^2 = F_p[i]/(i^2 + 1) and PF_p (RFC 6508 2.1): an element a + b i is
+ * kept unnormalised; its PF_p value is b/a, so any F_p multiple represents
+ * the same value and projective arithmetic needs no inversions.
+ * Exponentiation by the secret r (g^r in encapsulation) uses fixed windows
+ * or a comb with masked table lookups. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sakke_int.h"
+
+/* Karatsuba: 3M. */
+void fp2_mul(const mont_ctx *f, fp2 *r, const fp2 *x, const fp2 *y)
+{
+    fp_t t0, t1, t2, t3;
+    mont_mul(f, t0, x->a, y->a);
+    mont_mul(f, t1, x->b, y->b);
+    mont_add(f, t2, x->a, x->b);
+    mont_add(f, t3, y->a, y->b);
+    mont_mul(f, t2, t2, t3);
+    mont_sub(f, r->a, t0, t1);
+    mont_sub(f, t2, t2, t0);
+    mont_sub(f, r->b, t2, t1);
+}
+
+/* (a + b i)^2 = (a + b)(a - b) + 2ab i: 2M. */
+void fp2_sqr(const mont_ctx *f, fp2 *r, const fp2 *x)
+{
+    fp_t t0, t1, t2;
+    mont_add(f, t0, x->a, x->b);
+    mont_sub(f, t1, x->a, x->b);
+    mont_mul(f, t2, x->a, x->b);
+    mont_mul(f, r->a, t0, t1);
+    mont_add(f, r->b, t2, t2);
+}
+
+static mp_limb_t scalar_bit(const mp_limb_t *k, unsigned bit)
+{
+    return bit < 64 * SN ? (k[bit / 64] >> (bit % 64)) & 1 : 0;
+}
+
+#define WIN 5
+#define WSIZE (1u << WIN)
+
+void fp2_pow_ct(const sakke_params *sp, fp2 *r, const fp2 *x, const mp_limb_t *k, unsigned nbits)
+{
+    const mont_ctx *f = &sp->fp;
+    fp2 tab[WSIZE], acc, t;
+    unsigned nwin = (nbits + WIN - 1) / WIN;
+
+    /* x^0 = 1 is a real entry, so digit 0 needs no special case. */
+    memcpy(tab[0].a, f->one, sizeof(fp_t));
+    memset(tab[0].b, 0, sizeof(fp_t));
+    tab[1] = *x;
+    for (unsigned i = 2; i < WSIZE; i++)
+        fp2_mul(f, &tab[i], &tab[i - 1], x);
+    acc = tab[0];
+    for (unsigned w = nwin; w-- > 0;) {
+        mp_limb_t d = 0;
+        for (unsigned b = 0; b < WIN; b++)
+            d |= scalar_bit(k, w * WIN + b) << b;
+        for (unsigned b = 0; b < WIN; b++)
+            fp2_sqr(f, &acc, &acc);
+        ct_lookup(t.a, tab[0].a, WSIZE, 2 * SN, (size_t)d);
+        fp2_mul(f, &acc, &acc, &t);
+    }
+    *r = acc;
+    ibc_wipe(&acc, sizeof acc);
+    ibc_wipe(&t, sizeof t);
+    ibc_wipe(tab, sizeof tab);
+}
+
+int fp2_to_pfp(const mont_ctx *f, fp_t r, const fp2 *x)
+{
+    fp_t inv;
+    int ok = mont_inv(f, inv, x->a);
+    mont_mul(f, r, inv, x->b);
+    ibc_wipe(inv, sizeof inv);
+    return ok;
+}
+
+/* The table holds t with T[u] ~ 1 + t i, so multiplying by an entry costs
+ * 2M: (a + b i)(1 + t i) = (a - b t) + (b + a t) i. */
+int fp2_comb_build(const sakke_params *sp, fp2_comb *c, const fp_t g)
+{
+    const mont_ctx *f = &sp->fp;
+    const size_t n = COMB_SIZE;
+    fp2 *e = malloc(n * sizeof *e);
+    fp_t *acc = malloc(n * sizeof *acc);
+    fp2 base;
+    fp_t inv, t;
+
+    if (!e || !acc) {
+        free(e);
+        free(acc);
+        return IBC_ENOMEM;
+    }
+    memcpy(base.a, f->one, sizeof(fp_t));
+    memcpy(base.b, g, sizeof(fp_t));
+    memcpy(e[0].a, f->one, sizeof(fp_t));
+    memset(e[0].b, 0, sizeof(fp_t));
+    for (unsigned j = 0; j < COMB_TEETH; j++) {
+        if (j)
+            for (unsigned i = 0; i < COMB_SPACING; i++)
+                fp2_sqr(f, &base, &base);
+        for (unsigned u = 1u << j; u < (2u << j); u++)
+            fp2_mul(f, &e[u], &e[u - (1u << j)], &base);
+    }
+    /* Normalise all entries with one inversion (Montgomery's trick). */
+    memcpy(acc[0], e[0].a, sizeof(fp_t));
+    for (size_t k = 1; k < n; k++)
+        mont_mul(f, acc[k], acc[k - 1], e[k].a);
+    mont_inv(f, inv, acc[n - 1]);
+    for (size_t k = n; k-- > 0;) {
+        if (k > 0) {
+            mont_mul(f, t, inv, acc[k - 1]);
+            mont_mul(f, inv, inv, e[k].a);
+        } else {
+            memcpy(t, inv, sizeof(fp_t));
+        }
+        mont_mul(f, c->t[k], e[k].b, t);
+    }
+    free(e);
+    free(acc);
+    return IBC_OK;
+}
+
+void fp2_comb_pow(const sakke_params *sp, fp2 *r, const fp2_comb *c, const mp_limb_t *k)
+{
+    const mont_ctx *f = &sp->fp;
+    fp2 acc;
+    fp_t t, t0, t1;
+
+    memcpy(acc.a, f->one, sizeof(fp_t));
+    memset(acc.b, 0, sizeof(fp_t));
+    for (unsigned i = COMB_SPACING; i-- > 0;) {
+        mp_limb_t u = 0;
+        for (unsigned j = 0; j < COMB_TEETH; j++)
+            u |= scalar_bit(k, j * COMB_SPACING + i) << j;
+        fp2_sqr(f, &acc, &acc);
+        ct_lookup(t, c->t[0], COMB_SIZE, SN, (size_t)u);
+        mont_mul(f, t0, acc.b, t);
+        mont_mul(f, t1, acc.a, t);
+        mont_sub(f, acc.a, acc.a, t0);
+        mont_add(f, acc.b, acc.b, t1);
+    }
+    *r = acc;
+    ibc_wipe(&acc, sizeof acc);
+    ibc_wipe(t, sizeof t);
+}

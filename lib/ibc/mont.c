@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Montgomery multiplication (REDC) on GMP's mpn layer; see mont.h. */
+#include "config.h"
+
+#include <string.h>
+
+#include "mont.h"
+
+void ibc_wipe(void *p, size_t len)
+{
+    if (p && len)
+        explicit_bzero(p, len);
+}
+
+void mont_init(mont_ctx *c, const mp_limb_t *m, mp_size_t n)
+{
+    mp_limb_t num[2 * MONT_MAXN + 1], q[MONT_MAXN + 2];
+
+    memset(c, 0, sizeof *c);
+    c->n = n;
+    mpn_copyi(c->m, m, n);
+    /* m0^-1 mod 2^64 by Newton iteration (each step doubles the bits). */
+    mp_limb_t inv = m[0];
+    for (int i = 0; i < 6; i++)
+        inv *= 2 - m[0] * inv;
+    c->minv = 0 - inv;
+    c->bits = (unsigned)(64 * n - (unsigned)__builtin_clzll(m[n - 1]));
+
+    memset(num, 0, sizeof num);
+    num[n] = 1; /* R */
+    mpn_tdiv_qr(q, c->one, 0, num, n + 1, m, n);
+    num[n] = 0;
+    num[2 * n] = 1; /* R^2 */
+    mpn_tdiv_qr(q, c->r2, 0, num, 2 * n + 1, m, n);
+}
+
+void mont_redc(const mont_ctx *c, mp_limb_t *r, mp_limb_t *t)
+{
+    const mp_size_t n = c->n;
+    mp_limb_t tmp[MONT_MAXN];
+
+    /* After step i, t[i] is zero; it then holds the carry out of the
+     * addmul, which belongs at position i + n and is added at the end. */
+    for (mp_size_t i = 0; i < n; i++)
+        t[i] = mpn_addmul_1(t + i, c->m, n, t[i] * c->minv);
+    mp_limb_t cy = mpn_add_n(r, t + n, t, n);
+    /* r + cy*R < 2m: subtract m when cy is set or r >= m. */
+    mp_limb_t bw = mpn_sub_n(tmp, r, c->m, n);
+    ct_cmov(r, tmp, n, 0 - (cy | (bw ^ 1)));
+}
+
+void mont_mul(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b)
+{
+    mp_limb_t t[2 * MONT_MAXN], scratch[1];
+    mpn_sec_mul(t, a, c->n, b, c->n, scratch);
+    mont_redc(c, r, t);
+}
+
+void mont_sqr(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a)
+{
+    mp_limb_t t[2 * MONT_MAXN], scratch[1];
+    mpn_sec_sqr(t, a, c->n, scratch);
+    mont_redc(c, r, t);
+}
+
+void mont_add(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b)
+{
+    mp_limb_t tmp[MONT_MAXN];
+    mp_limb_t cy = mpn_add_n(r, a, b, c->n);
+    mp_limb_t bw = mpn_sub_n(tmp, r, c->m, c->n);
+    ct_cmov(r, tmp, c->n, 0 - (cy | (bw ^ 1)));
+}
+
+void mont_sub(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b)
+{
+    mp_limb_t bw = mpn_sub_n(r, a, b, c->n);
+    mpn_cnd_add_n(bw, r, r, c->m, c->n);
+}
+
+void mont_neg(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a)
+{
+    /* m - a, except 0 stays 0. */
+    mp_limb_t z = mont_is_zero(c, a);
+    mpn_sub_n(r, c->m, a, c->n);
+    for (mp_size_t i = 0; i < c->n; i++)
+        r[i] &= ~z;
+}
+
+void mont_to(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a)
+{
+    mont_mul(c, r, a, c->r2);
+}
+
+void mont_from(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a)
+{
+    mp_limb_t t[2 * MONT_MAXN];
+    mpn_copyi(t, a, c->n);
+    memset(t + c->n, 0, sizeof(mp_limb_t) * (size_t)c->n);
+    mont_redc(c, r, t);
+}
+
+int mont_inv(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a)
+{
+    mp_limb_t std[MONT_MAXN], inv[MONT_MAXN], scratch[4 * MONT_MAXN + 8];
+    int ok;
+
+    mont_from(c, std, a);
+    /* mpn_sec_invert: side-channel silent extended binary GCD. */
+    ok = mpn_sec_invert(inv, std, c->m, c->n, 2 * c->bits, scratch) != 0;
+    mont_to(c, r, inv);
+    for (mp_size_t i = 0; i < c->n; i++)
+        r[i] &= 0 - (mp_limb_t)ok;
+    ibc_wipe(inv, sizeof inv);
+    ibc_wipe(scratch, sizeof scratch);
+    return ok;
+}
+
+int mod_inv_ct(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a)
+{
+    mp_limb_t t[MONT_MAXN], scratch[4 * MONT_MAXN + 8];
+    int ok;
+
+    mpn_copyi(t, a, c->n); /* mpn_sec_invert clobbers its input */
+    ok = mpn_sec_invert(r, t, c->m, c->n, 2 * c->bits, scratch) != 0;
+    for (mp_size_t i = 0; i < c->n; i++)
+        r[i] &= 0 - (mp_limb_t)ok;
+    ibc_wipe(t, sizeof t);
+    ibc_wipe(scratch, sizeof scratch);
+    return ok;
+}
+
+void mont_pow_pub(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a,
+                  const mp_limb_t *e, mp_size_t en)
+{
+    mp_limb_t tab[16][MONT_MAXN], acc[MONT_MAXN];
+    const mp_size_t n = c->n;
+
+    mpn_copyi(tab[0], c->one, n);
+    mpn_copyi(tab[1], a, n);
+    for (int i = 2; i < 16; i++)
+        mont_mul(c, tab[i], tab[i - 1], a);
+    mpn_copyi(acc, c->one, n);
+    /* Branches depend on the public exponent only. */
+    for (mp_size_t i = en * 16; i-- > 0;) {
+        unsigned d = (unsigned)(e[i / 16] >> (4 * (i % 16))) & 15;
+        for (int k = 0; k < 4; k++)
+            mont_sqr(c, acc, acc);
+        if (d)
+            mont_mul(c, acc, acc, tab[d]);
+    }
+    mpn_copyi(r, acc, n);
+    ibc_wipe(tab, sizeof tab);
+    ibc_wipe(acc, sizeof acc);
+}
+
+mp_limb_t mont_is_zero(const mont_ctx *c, const mp_limb_t *a)
+{
+    mp_limb_t x = 0;
+    for (mp_size_t i = 0; i < c->n; i++)
+        x |= a[i];
+    return ct_zero_mask(x);
+}
+
+mp_limb_t mont_equal(const mont_ctx *c, const mp_limb_t *a, const mp_limb_t *b)
+{
+    mp_limb_t x = 0;
+    for (mp_size_t i = 0; i < c->n; i++)
+        x |= a[i] ^ b[i];
+    return ct_zero_mask(x);
+}
+
+void ct_lookup(mp_limb_t *r, const mp_limb_t *table, size_t count, size_t width, size_t idx)
+{
+    memset(r, 0, width * sizeof *r);
+    for (size_t i = 0; i < count; i++) {
+        mp_limb_t mask = ct_eq_mask((mp_limb_t)i, (mp_limb_t)idx);
+        const mp_limb_t *e = table + i * width;
+        for (size_t k = 0; k < width; k++)
+            r[k] |= mask & e[k];
+    }
+}
+
+int limbs_from_be(mp_limb_t *r, mp_size_t n, const uint8_t *in, size_t len)
+{
+    size_t cap = (size_t)n * 8;
+    uint8_t extra = 0;
+
+    memset(r, 0, (size_t)n * sizeof *r);
+    for (size_t i = 0; i < len; i++) {
+        size_t pos = len - 1 - i; /* octet index from the least significant */
+        if (pos >= cap)
+            extra |= in[i];
+        else
+            r[pos / 8] |= (mp_limb_t)in[i] << (8 * (pos % 8));
+    }
+    return extra ? -1 : 0;
+}
+
+void limbs_to_be(uint8_t *out, size_t len, const mp_limb_t *a, mp_size_t n)
+{
+    for (size_t i = 0; i < len; i++) {
+        size_t pos = len - 1 - i;
+        out[i] = pos / 8 < (size_t)n ? (uint8_t)(a[pos / 8] >> (8 * (pos % 8))) : 0;
+    }
+}
+
+mp_limb_t limbs_lt(const mp_limb_t *a, const mp_limb_t *b, mp_size_t n)
+{
+    mp_limb_t tmp[MONT_MAXN];
+    mp_limb_t bw = mpn_sub_n(tmp, a, b, n);
+    ibc_wipe(tmp, sizeof tmp);
+    return bw;
+}

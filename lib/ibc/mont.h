@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Montgomery arithmetic modulo an odd n-limb modulus on GMP's mpn layer,
+ * used for the 1024-bit SAKKE field and the scalar fields.  Elements are
+ * fixed-size n-limb arrays, fully reduced (< m).  Every routine runs in
+ * time independent of the values: multiplication is mpn_sec_mul (GMP's
+ * basecase, never the sign-dependent Toom paths) followed by word-by-word
+ * REDC with a masked final subtraction; there are no value-dependent
+ * branches or table indices. */
+#ifndef IBC_MONT_H
+#define IBC_MONT_H
+
+#include <gmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MONT_MAXN 16
+
+typedef struct mont_ctx {
+    mp_size_t n;
+    unsigned bits;             /* bit length of m */
+    mp_limb_t m[MONT_MAXN];
+    mp_limb_t minv;            /* -m^-1 mod 2^64 */
+    mp_limb_t one[MONT_MAXN];  /* R mod m, R = 2^(64 n) */
+    mp_limb_t r2[MONT_MAXN];   /* R^2 mod m */
+} mont_ctx;
+
+/* m odd, m[n-1] != 0. */
+void mont_init(mont_ctx *c, const mp_limb_t *m, mp_size_t n);
+
+void mont_mul(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b);
+void mont_sqr(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a);
+void mont_add(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b);
+void mont_sub(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b);
+void mont_neg(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a);
+/* r = t * R^-1 mod m for a 2n-limb t < m R (t is clobbered). */
+void mont_redc(const mont_ctx *c, mp_limb_t *r, mp_limb_t *t);
+/* Standard <-> Montgomery form; the input of mont_to must be < m. */
+void mont_to(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a);
+void mont_from(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a);
+/* r = a^-1 (Montgomery form in and out), constant time (mpn_sec_invert).
+ * Returns 0 (and r = 0) when a = 0. */
+int mont_inv(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a);
+/* r = a^-1 mod m in standard form (a < m), constant time; returns 0 (and
+ * r = 0) when a = 0. */
+int mod_inv_ct(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a);
+/* r = a^e for a public exponent (left-to-right, 4-bit fixed window). */
+void mont_pow_pub(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a,
+                  const mp_limb_t *e, mp_size_t en);
+
+/* All-ones mask if a == 0 (resp. a == b), else 0; constant time. */
+mp_limb_t mont_is_zero(const mont_ctx *c, const mp_limb_t *a);
+mp_limb_t mont_equal(const mont_ctx *c, const mp_limb_t *a, const mp_limb_t *b);
+
+/* ---- limb helpers shared by the library (constant time) ---- */
+/* r = mask ? a : r (mask all-ones or 0). */
+static inline void ct_cmov(mp_limb_t *r, const mp_limb_t *a, mp_size_t n, mp_limb_t mask)
+{
+    for (mp_size_t i = 0; i < n; i++)
+        r[i] ^= mask & (r[i] ^ a[i]);
+}
+/* all-ones if x == 0 */
+static inline mp_limb_t ct_zero_mask(mp_limb_t x)
+{
+    return ((x | (0 - x)) >> 63) - 1;
+}
+/* all-ones if x == y */
+static inline mp_limb_t ct_eq_mask(mp_limb_t x, mp_limb_t y)
+{
+    return ct_zero_mask(x ^ y);
+}
+/* r = table[idx] for entries of width limbs; reads every entry. */
+void ct_lookup(mp_limb_t *r, const mp_limb_t *table, size_t count, size_t width, size_t idx);
+
+/* Big-endian octets <-> n limbs.  limbs_from_be refuses (returns -1) an
+ * input with more significant octets than fit. */
+int limbs_from_be(mp_limb_t *r, mp_size_t n, const uint8_t *in, size_t len);
+void limbs_to_be(uint8_t *out, size_t len, const mp_limb_t *a, mp_size_t n);
+/* Constant-time a < b as a 0/1 limb. */
+mp_limb_t limbs_lt(const mp_limb_t *a, const mp_limb_t *b, mp_size_t n);
+
+/* Wipes secrets; not optimised away. */
+void ibc_wipe(void *p, size_t len);
+
+#endif /* IBC_MONT_H */
