@@ -158,6 +158,49 @@ def test_invalid_bodies(c):
     check(r.status == 201, "media type parameters and case ignored: %r" % r)
 
 
+def test_location(c):
+    """GAD shapes are checked member by member, so what is accepted is what
+    the YAML allows, and it comes back unchanged."""
+    loc = {"valGroupId": "located",
+           "locInfo": {"geographicArea": {"shape": "POLYGON", "pointList": [
+               {"lon": 1, "lat": 2}, {"lon": 3.5, "lat": -4}, {"lon": -179.9, "lat": 89.9}]},
+               "civicAddress": {"country": "DE", "A1": "Berlin"}, "positionMethod": "CELLID"},
+           "addLocInfo": {"geographicAreas": [
+               {"shape": "POINT_UNCERTAINTY_CIRCLE", "point": {"lon": 0, "lat": 0},
+                "uncertainty": 12.5},
+               {"shape": "POINT_ALTITUDE_UNCERTAINTY", "point": {"lon": 10, "lat": 20},
+                "altitude": -30, "uncertaintyEllipse": {"semiMajor": 1, "semiMinor": 0.5,
+                                                        "orientationMajor": 90},
+                "uncertaintyAltitude": 3, "confidence": 68},
+               {"shape": "ELLIPSOID_ARC", "point": {"lon": 1, "lat": 1}, "innerRadius": 100,
+                "uncertaintyRadius": 5, "offsetAngle": 0, "includedAngle": 360,
+                "confidence": 95}]}}
+    r = c("POST", BASE, loc)
+    check(r.status == 201 and {k: v for k, v in r.json().items() if k != "resUri"} == loc,
+          "location round trip: %r" % r)
+    bad = {"valGroupId": "bad-location",
+           "locInfo": {"geographicArea": {"shape": "POLYGON", "pointList": [
+               {"lon": 181, "lat": 0}, {"lat": 0}]}},
+           "addLocInfo": {"geographicAreas": [
+               {"shape": "POINT_UNCERTAINTY_ELLIPSE", "point": {"lon": 0, "lat": 0},
+                "uncertaintyEllipse": {"semiMajor": -1, "semiMinor": 1, "orientationMajor": 1},
+                "confidence": 101},
+               {"shape": "SOMETHING_NEW"}, {"shape": "POINT"}]}}
+    r = c("POST", BASE, bad)
+    want = {"/locInfo/geographicArea/pointList", "/locInfo/geographicArea/pointList/0/lon",
+            "/locInfo/geographicArea/pointList/1/lon",
+            "/addLocInfo/geographicAreas/0/uncertaintyEllipse/semiMajor",
+            "/addLocInfo/geographicAreas/0/confidence",
+            "/addLocInfo/geographicAreas/1/shape", "/addLocInfo/geographicAreas/2/point"}
+    check(r.status == 400 and set(problem_params(r)) == want,
+          "bad location: missing %s, unexpected %s" % (
+              sorted(want - set(problem_params(r))), sorted(set(problem_params(r)) - want)))
+    # json-c would clamp this integer silently: refused instead.
+    r = c("POST", BASE, b'{"valGroupId":"big","locInfo":{"userLocation":'
+          b'{"x":123456789012345678901234567890}}}', {"Content-Type": "application/json"})
+    check(r.status == 400 and "64-bit" in r.json().get("detail", ""), "integer overflow: %r" % r)
+
+
 def test_get(c, doc_id):
     r = c("GET", BASE + "/" + doc_id)
     check(r.status == 200 and etag(r) == '"1"', "GET: %r" % r)
@@ -358,6 +401,7 @@ def main():
     c = Client(seald, api)
     doc_id, other_id = test_create(c, api)
     test_invalid_bodies(c)
+    test_location(c)
     test_get(c, doc_id)
     test_query(c, doc_id)
     test_put(c, doc_id, other_id)

@@ -7,9 +7,10 @@
  *
  * Depth: VALGroupDocument, ValTargetUe, LocationInfo and LocationArea5G are
  * checked member by member; the TS 29.571/29.572 types inside the location
- * attributes (GeographicArea, CivicAddress, UserLocation, NetworkAreaInfo,
- * VelocityEstimate...) are checked for their JSON type (and a GAD shape for
- * its "shape") and kept as sent. */
+ * attributes are kept as sent after these checks: GeographicArea member by
+ * member (GAD shapes, coordinates, uncertainties); CivicAddress,
+ * UserLocation, NetworkAreaInfo, VelocityEstimate... for their JSON type. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ss_gm_validate.h"
@@ -163,12 +164,107 @@ static const ss_schema_t t_service_ids = {
 
 /* ---- location attributes ---- */
 
-/* GeographicArea: anyOf GAD shapes, each allOf GADShape {shape required}. */
+/* GeographicArea (TS 29.572): anyOf the GAD shapes, each allOf GADShape
+ * {shape required} with its own required members. The member set is the
+ * one of the shape "shape" names; an unlisted shape value (the enumeration
+ * is extensible) is accepted when the object has the members of one of the
+ * shapes, which is what anyOf asks. */
+static const ss_schema_t t_lon = { .kind = SS_NUMBER, .nrange = 1, .nmin = -180, .nmax = 180 };
+static const ss_schema_t t_lat = { .kind = SS_NUMBER, .nrange = 1, .nmin = -90, .nmax = 90 };
+static const ss_field_t coord_fields[] = {
+    { "lon", &t_lon, SS_F_REQUIRED, NULL },
+    { "lat", &t_lat, SS_F_REQUIRED, NULL },
+};
+static const ss_schema_t t_coords = {
+    .kind = SS_OBJECT, .fields = coord_fields, .nfields = 2, .keep_unknown = 1,
+};
+static const ss_schema_t t_point_list = {
+    .kind = SS_ARRAY, .items = &t_coords, .min_items = 3, .max_items = 15,
+};
+static const ss_schema_t t_uncertainty = { .kind = SS_NUMBER, .nrange = 1, .nmin = 0,
+                                           .nmax = 3.4e38 };
+static const ss_schema_t t_orientation = { .kind = SS_INTEGER, .min = 0, .max = 180 };
+static const ss_schema_t t_confidence = { .kind = SS_INTEGER, .min = 0, .max = 100 };
+static const ss_schema_t t_altitude = { .kind = SS_NUMBER, .nrange = 1, .nmin = -32767,
+                                        .nmax = 32767 };
+static const ss_schema_t t_inner_radius = { .kind = SS_INTEGER, .min = 0, .max = 327675 };
+static const ss_schema_t t_angle = { .kind = SS_INTEGER, .min = 0, .max = 360 };
+static const ss_field_t ellipse_fields[] = {
+    { "semiMajor", &t_uncertainty, SS_F_REQUIRED, NULL },
+    { "semiMinor", &t_uncertainty, SS_F_REQUIRED, NULL },
+    { "orientationMajor", &t_orientation, SS_F_REQUIRED, NULL },
+};
+static const ss_schema_t t_ellipse = {
+    .kind = SS_OBJECT, .fields = ellipse_fields, .nfields = 3, .keep_unknown = 1,
+};
+
+#define R SS_F_REQUIRED
+static const ss_field_t point_f[] = { { "point", &t_coords, R, NULL } };
+static const ss_field_t circle_f[] = {
+    { "point", &t_coords, R, NULL }, { "uncertainty", &t_uncertainty, R, NULL } };
+static const ss_field_t ellipse_f[] = {
+    { "point", &t_coords, R, NULL }, { "uncertaintyEllipse", &t_ellipse, R, NULL },
+    { "confidence", &t_confidence, R, NULL } };
+static const ss_field_t polygon_f[] = { { "pointList", &t_point_list, R, NULL } };
+static const ss_field_t altitude_f[] = {
+    { "point", &t_coords, R, NULL }, { "altitude", &t_altitude, R, NULL } };
+static const ss_field_t altitude_unc_f[] = {
+    { "point", &t_coords, R, NULL }, { "altitude", &t_altitude, R, NULL },
+    { "uncertaintyEllipse", &t_ellipse, R, NULL }, { "uncertaintyAltitude", &t_uncertainty, R, NULL },
+    { "confidence", &t_confidence, R, NULL } };
+static const ss_field_t arc_f[] = {
+    { "point", &t_coords, R, NULL }, { "innerRadius", &t_inner_radius, R, NULL },
+    { "uncertaintyRadius", &t_uncertainty, R, NULL }, { "offsetAngle", &t_angle, R, NULL },
+    { "includedAngle", &t_angle, R, NULL }, { "confidence", &t_confidence, R, NULL } };
+#undef R
+
+#define SHAPE(name, f) { name, { .kind = SS_OBJECT, .fields = f, \
+                                 .nfields = sizeof f / sizeof f[0], .keep_unknown = 1 } }
+static const struct { const char *name; ss_schema_t schema; } gad_shapes[] = {
+    SHAPE("POINT", point_f),
+    SHAPE("POINT_UNCERTAINTY_CIRCLE", circle_f),
+    SHAPE("POINT_UNCERTAINTY_ELLIPSE", ellipse_f),
+    SHAPE("POLYGON", polygon_f),
+    SHAPE("POINT_ALTITUDE", altitude_f),
+    SHAPE("POINT_ALTITUDE_UNCERTAINTY", altitude_unc_f),
+    SHAPE("ELLIPSOID_ARC", arc_f),
+};
+#undef SHAPE
+#define NSHAPES (sizeof gad_shapes / sizeof gad_shapes[0])
+
+static void gad_check(struct json_object *v, const char *path, ss_errs_t *e)
+{
+    struct json_object *shape = NULL, *out;
+    json_object_object_get_ex(v, "shape", &shape);
+    const char *name = json_object_get_string(shape);
+    for (size_t i = 0; i < NSHAPES; i++)
+        if (strcmp(name, gad_shapes[i].name) == 0) {
+            json_object_put(ss_validate_at(&gad_shapes[i].schema, v, path, e));
+            return;
+        }
+    for (size_t i = 0; i < NSHAPES; i++) {
+        ss_errs_t scratch = {0};
+        out = ss_validate_at(&gad_shapes[i].schema, v, path, &scratch);
+        int oom = scratch.oom;
+        ss_errs_free(&scratch);
+        if (out || oom) {
+            json_object_put(out);
+            e->oom |= oom;
+            return;
+        }
+    }
+    char p[SS_PTR_MAX];
+    snprintf(p, sizeof p, "%s", path);
+    ss_ptr_push(p, strlen(p), "shape");
+    ss_errs_add(e, p, "names no GAD shape and the object has the members of none");
+}
+
 static const ss_field_t gad_fields[] = {
     { "shape", &t_string, SS_F_REQUIRED, NULL },
 };
 static const ss_schema_t t_geographic_area = {
     .kind = SS_OBJECT, .fields = gad_fields, .nfields = 1, .keep_unknown = 1,
+    .multi = gad_check,
 };
 static const ss_schema_t t_geographic_areas = { .kind = SS_ARRAY, .items = &t_geographic_area };
 

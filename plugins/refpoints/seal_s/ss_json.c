@@ -29,6 +29,38 @@ void ss_errs_free(ss_errs_t *e)
     memset(e, 0, sizeof *e);
 }
 
+/* json-c clamps an integer that does not fit in 64 bits to INT64_MIN or
+ * UINT64_MAX without an error: refuse those values rather than store a
+ * number the client did not send. Writes the pointer of the first one. */
+static int clamped_int(struct json_object *v, char *path, size_t plen)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_int:
+        return json_object_get_int64(v) == INT64_MIN
+               || (json_object_get_int64(v) == INT64_MAX
+                   && json_object_get_uint64(v) == UINT64_MAX);
+    case json_type_array:
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            size_t l = ss_ptr_push_index(path, plen, i);
+            if (clamped_int(json_object_array_get_idx(v, i), path, l))
+                return 1;
+            path[plen] = '\0';
+        }
+        return 0;
+    case json_type_object: {
+        json_object_object_foreach(v, key, val) {
+            size_t l = ss_ptr_push(path, plen, key);
+            if (clamped_int(val, path, l))
+                return 1;
+            path[plen] = '\0';
+        }
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
 struct json_object *ss_parse(const char *buf, size_t len, int max_depth,
                              char *why, size_t why_len)
 {
@@ -64,6 +96,12 @@ struct json_object *ss_parse(const char *buf, size_t len, int max_depth,
             json_object_put(obj);
             return NULL;
         }
+    char path[SS_PTR_MAX] = "";
+    if (clamped_int(obj, path, 0)) {
+        snprintf(why, why_len, "integer out of the 64-bit range at %s", path[0] ? path : "/");
+        json_object_put(obj);
+        return NULL;
+    }
     return obj;
 }
 
@@ -194,8 +232,14 @@ static struct json_object *walk(const ss_schema_t *s, struct json_object *in,
             return NULL;
         }
         /* fall through */
-    case SS_STRING:
     case SS_NUMBER:
+        if (s->kind == SS_NUMBER && s->nrange
+            && (json_object_get_double(in) < s->nmin || json_object_get_double(in) > s->nmax)) {
+            ss_errs_add(e, path, "is out of range");
+            return NULL;
+        }
+        /* fall through */
+    case SS_STRING:
     case SS_BOOLEAN: {
         const char *why = s->check ? s->check(in) : NULL;
         if (why) {
@@ -206,11 +250,12 @@ static struct json_object *walk(const ss_schema_t *s, struct json_object *in,
     }
     case SS_ARRAY: {
         size_t n = json_object_array_length(in);
-        if (n < s->min_items) {
+        /* A wrong count is reported and the items are still checked. */
+        if (n < s->min_items)
             ss_errs_add(e, path, s->min_items == 1 ? "must have at least 1 item"
                                                    : "has too few items");
-            return NULL;
-        }
+        else if (s->max_items && n > s->max_items)
+            ss_errs_add(e, path, "has too many items");
         struct json_object *out = json_object_new_array_ext((int)(n < INT32_MAX ? n : 0));
         if (!out) {
             e->oom = 1;
@@ -284,11 +329,13 @@ static struct json_object *walk(const ss_schema_t *s, struct json_object *in,
     return NULL;
 }
 
-struct json_object *ss_validate(const ss_schema_t *s, struct json_object *in, ss_errs_t *e)
+struct json_object *ss_validate_at(const ss_schema_t *s, struct json_object *in,
+                                   const char *at, ss_errs_t *e)
 {
-    char path[SS_PTR_MAX] = "";
+    char path[SS_PTR_MAX];
     size_t before = e->total;
-    struct json_object *out = walk(s, in, path, 0, e);
+    snprintf(path, sizeof path, "%s", at ? at : "");
+    struct json_object *out = walk(s, in, path, strlen(path), e);
     if (!out || e->total != before || e->oom) {
         json_object_put(out);
         if (e->total == before && !e->oom)
@@ -296,4 +343,9 @@ struct json_object *ss_validate(const ss_schema_t *s, struct json_object *in, ss
         return NULL;
     }
     return out;
+}
+
+struct json_object *ss_validate(const ss_schema_t *s, struct json_object *in, ss_errs_t *e)
+{
+    return ss_validate_at(s, in, "", e);
 }

@@ -61,8 +61,10 @@ struct ss_schema {
     ss_kind_t kind;
     ss_check_fn check;                 /* strings, numbers: extra rule */
     int64_t min, max;                  /* integers: inclusive range */
+    int nrange;                        /* numbers: check nmin <= v <= nmax */
+    double nmin, nmax;
     const ss_schema_t *items;          /* arrays */
-    size_t min_items;
+    size_t min_items, max_items;       /* max_items 0: no bound */
     ss_multi_check_fn multi;           /* arrays, objects */
     const ss_field_t *fields;          /* objects: known members */
     size_t nfields;
@@ -70,7 +72,8 @@ struct ss_schema {
 };
 
 /* Strict parse (RFC 8259: no comments, valid UTF-8, one value, depth <=
- * max_depth). NULL with a reason in why (e.g. "unexpected end of input at
+ * max_depth; integers must fit in 64 bits, the extremes -2^63 and 2^64-1
+ * included in the refusal because json-c clamps overflows to them). NULL with a reason in why (e.g. "unexpected end of input at
  * offset 12") when the text is not JSON. */
 struct json_object *ss_parse(const char *buf, size_t len, int max_depth,
                              char *why, size_t why_len);
@@ -79,6 +82,11 @@ struct json_object *ss_parse(const char *buf, size_t len, int max_depth,
  * objects without keep_unknown dropped) when no error was found, else NULL
  * with the errors in e. The root's pointer is "". */
 struct json_object *ss_validate(const ss_schema_t *s, struct json_object *in, ss_errs_t *e);
+
+/* The same for a value found at JSON pointer path (for checks that validate
+ * a member against a schema they pick, e.g. by a discriminator). */
+struct json_object *ss_validate_at(const ss_schema_t *s, struct json_object *in,
+                                   const char *path, ss_errs_t *e);
 
 /* Appends "/<token>" (RFC 6901 escaped) to a pointer of length len in buf
  * (capacity SS_PTR_MAX); returns the new length. */
