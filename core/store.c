@@ -88,7 +88,7 @@ seal_status_t seal_store_get(seal_plugin_t *self, seal_store_txn_t *txn,
 {
     seal_store_backend_t *b = backend(self, txn);
     if (!b) return SEAL_E_UNSUPPORTED;
-    if (!ns || !key || !json) return SEAL_E_INVAL;
+    if (!ns || !key) return SEAL_E_INVAL;
     size_t l = 0;
     uint64_t r = 0;
     seal_status_t st = b->ops->get(b->ctx, TXN(txn), ns, key, json, &l, &r);

@@ -38,7 +38,8 @@ typedef int (*seal_store_visit_fn)(const char *key, const char *json, size_t len
 
 /* ---- Consumer side ---- */
 
-/* *json is NUL-terminated, free it with seal_free. SEAL_E_NOTFOUND if absent. */
+/* *json is NUL-terminated, free it with seal_free. SEAL_E_NOTFOUND if absent.
+ * json, len and rev may each be NULL (e.g. to test existence or read a revision). */
 seal_status_t seal_store_get(seal_plugin_t *self, seal_store_txn_t *txn,
                              const char *ns, const char *key,
                              char **json, size_t *len, uint64_t *rev);
@@ -52,6 +53,8 @@ seal_status_t seal_store_put(seal_plugin_t *self, seal_store_txn_t *txn,
                              const seal_store_term_t *terms, size_t nterms,
                              uint64_t *new_rev);
 
+/* expect_rev: SEAL_REV_ANY or the current revision (CAS); SEAL_REV_ABSENT
+ * makes no sense here and is SEAL_E_INVAL. SEAL_E_NOTFOUND if absent. */
 seal_status_t seal_store_delete(seal_plugin_t *self, seal_store_txn_t *txn,
                                 const char *ns, const char *key, uint64_t expect_rev);
 
