@@ -345,8 +345,13 @@ START_TEST(queries)
     free(create("{\"valGroupId\":\"q2\",\"valServiceIds\":[\"s1\",\"s2\"],"
                 "\"members\":[{\"valUeId\":\"x\"},{\"valUserId\":\"y\"}]}", SEAL_OK));
     free(create("{\"valGroupId\":\"q3\"}", SEAL_OK));
+    /* a user and a UE with one id string: one index term, one hit */
+    free(create("{\"valGroupId\":\"q4\",\"members\":[{\"valUeId\":\"same\"},"
+                "{\"valUserId\":\"a\"},{\"valUserId\":\"same\"}]}", SEAL_OK));
     qres_t q;
-    ck_assert_uint_eq(query(NULL, NULL, NULL, 0, &q), 3);
+    ck_assert_uint_eq(query(NULL, NULL, "same", 0, &q), 1);
+    ck_assert_uint_eq(query(NULL, NULL, "a", 0, &q), 1);
+    ck_assert_uint_eq(query(NULL, NULL, NULL, 0, &q), 4);
     ck_assert_uint_eq(query("q2", NULL, NULL, 0, &q), 1);
     ck_assert_str_eq(q.ids[0], "q2");
     ck_assert_uint_eq(query(NULL, "s1", NULL, 0, &q), 2);

@@ -68,16 +68,25 @@ static seal_store_term_t *make_terms(const gm_facts_t *f, size_t *n)
         return NULL;
     size_t k = 0;
     t[k++] = (seal_store_term_t){ "valGroupId", f->val_group_id };
-    for (size_t i = 0; i < f->nmembers; i++) {
-        /* A user and a UE may share an id string; one term covers both. */
-        int dup = 0;
-        for (size_t j = 1; j < k && !dup; j++)
-            dup = strcmp(t[j].index, "member") == 0 && strcmp(t[j].value, f->members[i].id) == 0;
-        if (!dup)
-            t[k++] = (seal_store_term_t){ "member", f->members[i].id };
+    /* Members are sorted by (is_ue, id): the users, then the UEs, each run
+     * sorted and without repeats. A user and a UE may share an id string;
+     * merging the two runs gives one "member" term per distinct string. */
+    size_t users = 0;
+    while (users < f->nmembers && !f->members[users].is_ue)
+        users++;
+    size_t i = 0, j = users;
+    while (i < users || j < f->nmembers) {
+        int c = i == users ? 1 : j == f->nmembers ? -1
+                : strcmp(f->members[i].id, f->members[j].id);
+        const char *id = c <= 0 ? f->members[i].id : f->members[j].id;
+        if (c <= 0)
+            i++;
+        if (c >= 0)
+            j++;
+        t[k++] = (seal_store_term_t){ "member", id };
     }
-    for (size_t i = 0; i < f->nservices; i++)
-        t[k++] = (seal_store_term_t){ "valServiceId", f->services[i] };
+    for (size_t s = 0; s < f->nservices; s++)
+        t[k++] = (seal_store_term_t){ "valServiceId", f->services[s] };
     *n = k;
     return t;
 }
