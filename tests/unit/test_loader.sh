@@ -12,8 +12,8 @@ fail=0 pass=0
 
 cc_plugin() {   # name, extra flags...
     name=$1; shift
-    $CC -shared -fPIC -I"$top_srcdir/include" -DNAME="\"$name\"" "$@" \
-        -o "$tmp/plugins/$name.so" "$top_srcdir/tests/unit/loader_plugin.c" -Wl,-z,now
+    $CC -shared -fPIC -I"$top_srcdir/include" -DNAME="\"$name\"" \
+        -o "$tmp/plugins/$name.so" "$top_srcdir/tests/unit/loader_plugin.c" "$@" -Wl,-z,now
 }
 
 # expect <case> <plugin> <regex of the reason>
@@ -25,8 +25,8 @@ CONF
     "$SEALD" --check-config -c "$tmp/seald.conf" > "$tmp/out" 2> "$tmp/err"
     rc=$?
     errors=$(grep -c ' error ' "$tmp/err")
-    if [ "$rc" -ne 0 ] && [ "$errors" -ge 1 ] &&
-       grep ' error ' "$tmp/err" | head -n 1 | grep -Eq "plugin $plugin: .*$reason.*\\($tmp/plugins/[a-z0-9_]+\\.so\\)\$"; then
+    if [ "$rc" -ne 0 ] && [ "$errors" -eq 1 ] &&
+       grep ' error ' "$tmp/err" | grep -Eq "plugin $plugin: .*$reason.*\\($tmp/plugins/[a-z0-9_]+\\.so\\)\$"; then
         pass=$((pass + 1)); echo "PASS: $case_name"
     else
         fail=$((fail + 1)); echo "FAIL: $case_name (exit $rc)"; cat "$tmp/err"
