@@ -137,10 +137,10 @@ void ec_add_vt(const mont_ctx *f, ec_jac *r, const ec_jac *p, const ec_jac *q)
     mont_sub(f, r->y, v, s1);
 }
 
-int ec_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p)
+int ec_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p, ibc_blind *bl)
 {
     fp_t zi, zi2;
-    int ok = mont_inv(f, zi, p->z);
+    int ok = mont_inv(f, zi, p->z, bl);
 
     mont_sqr(f, zi2, zi);
     mont_mul(f, r->x, p->x, zi2);
@@ -150,7 +150,7 @@ int ec_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p)
 }
 
 void ec_batch_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p, size_t n,
-                     fp_t *acc)
+                     fp_t *acc, ibc_blind *bl)
 {
     fp_t inv, zi, zi2;
 
@@ -160,7 +160,7 @@ void ec_batch_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p, size_t n,
     memcpy(acc[0], p[0].z, sizeof(fp_t));
     for (size_t k = 1; k < n; k++)
         mont_mul(f, acc[k], acc[k - 1], p[k].z);
-    mont_inv(f, inv, acc[n - 1]);
+    mont_inv(f, inv, acc[n - 1], bl);
     for (size_t k = n; k-- > 0;) {
         if (k > 0) {
             mont_mul(f, zi, inv, acc[k - 1]);

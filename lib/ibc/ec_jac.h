@@ -21,11 +21,13 @@ void ec_madd(const mont_ctx *f, ec_jac *r, const ec_jac *p, const ec_aff *q);
 /* Complete additions with branches: for public points only. */
 void ec_madd_vt(const mont_ctx *f, ec_jac *r, const ec_jac *p, const ec_aff *q);
 void ec_add_vt(const mont_ctx *f, ec_jac *r, const ec_jac *p, const ec_jac *q);
-/* Affine image (constant-time inversion); returns 0 for O. */
-int ec_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p);
+/* Affine image; returns 0 for O.  bl blinds the inversion when the
+ * projective coordinates are secret (they can leak scalar bits). */
+int ec_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p, ibc_blind *bl);
 /* Affine images of n points (none O) with one inversion; acc holds n
  * scratch elements. */
-void ec_batch_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p, size_t n, fp_t *acc);
+void ec_batch_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p, size_t n, fp_t *acc,
+                     ibc_blind *bl);
 /* All-ones iff p (Jacobian, not O) equals affine q; constant time. */
 mp_limb_t ec_equal_aff(const mont_ctx *f, const ec_jac *p, const ec_aff *q);
 

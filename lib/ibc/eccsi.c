@@ -11,7 +11,7 @@
  *
  * Secrets (KSAK, v, SSK, j) only meet nettle's constant-time
  * ecc_point_mul_g and Montgomery arithmetic mod q (no value-dependent
- * branches; inversion by mpn_sec_invert).  Verification handles public
+ * branches; the one inversion is blinded).  Verification handles public
  * data only and runs in variable time.  The verifier refuses r, s outside
  * [1, q-1] before any arithmetic (a verifier that skips this accepts
  * r = s = 0 for every message), derives HS from the PVT inside the
@@ -215,7 +215,7 @@ int ibc_eccsi_validate(const uint8_t *kpak, size_t kpak_len, const uint8_t *id, 
     memset(sc + PN, 0, PN * sizeof *sc);
     sc[PN] = 1;
     p256_msm_vt(&c, &y, 2, pts, sc);
-    if (!ec_to_aff(&c.fp, &ya, &y))
+    if (!ec_to_aff(&c.fp, &ya, &y, NULL))
         return IBC_EVERIFY;
     p256_encode(&c, rhs, &ya);
     if (memcmp(lhs, rhs, sizeof lhs) != 0)
@@ -265,7 +265,11 @@ int ibc_eccsi_sign(const uint8_t *kpak, size_t kpak_len, const uint8_t *id, size
             mulmod_q(&c, t, r, sk);
             mont_add(&c.fq, t, t, he);
             /* s = (HE + r SSK)^-1 j; a zero sum means another j */
-            if (mod_inv_ct(&c.fq, u, t)) {
+            ibc_blind bl;
+            blind_init(&bl, "eccsi sign", sk, sizeof sk, jk, sizeof jk);
+            int inv_ok = mod_inv(&c.fq, u, t, &bl);
+            ibc_wipe(&bl, sizeof bl);
+            if (inv_ok) {
                 mulmod_q(&c, t, u, jk);
                 limbs_to_be(sig, PBYTES, r, PN);
                 limbs_to_be(sig + PBYTES, PBYTES, t, PN);

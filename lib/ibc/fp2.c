@@ -72,10 +72,10 @@ void fp2_pow_ct(const sakke_params *sp, fp2 *r, const fp2 *x, const mp_limb_t *k
     ibc_wipe(tab, sizeof tab);
 }
 
-int fp2_to_pfp(const mont_ctx *f, fp_t r, const fp2 *x)
+int fp2_to_pfp(const mont_ctx *f, fp_t r, const fp2 *x, ibc_blind *bl)
 {
     fp_t inv;
-    int ok = mont_inv(f, inv, x->a);
+    int ok = mont_inv(f, inv, x->a, bl);
     mont_mul(f, r, inv, x->b);
     ibc_wipe(inv, sizeof inv);
     return ok;
@@ -112,7 +112,7 @@ int fp2_comb_build(const sakke_params *sp, fp2_comb *c, const fp_t g)
     memcpy(acc[0], e[0].a, sizeof(fp_t));
     for (size_t k = 1; k < n; k++)
         mont_mul(f, acc[k], acc[k - 1], e[k].a);
-    mont_inv(f, inv, acc[n - 1]);
+    mont_inv(f, inv, acc[n - 1], NULL); /* g is public */
     for (size_t k = n; k-- > 0;) {
         if (k > 0) {
             mont_mul(f, t, inv, acc[k - 1]);

@@ -37,15 +37,24 @@ void mont_redc(const mont_ctx *c, mp_limb_t *r, mp_limb_t *t);
 /* Standard <-> Montgomery form; the input of mont_to must be < m. */
 void mont_to(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a);
 void mont_from(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a);
-/* r = a^-1 (Montgomery form in and out), constant time (mpn_sec_invert).
- * Returns 0 (and r = 0) when a = 0. */
-int mont_inv(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a);
-/* r = a^-1 mod m in standard form (a < m), constant time; returns 0 (and
- * r = 0) when a = 0. */
-int mod_inv_ct(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a);
-/* r = a^e for a public exponent (left-to-right, 4-bit fixed window). */
-void mont_pow_pub(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a,
-                  const mp_limb_t *e, mp_size_t en);
+/* Secret-dependent inversions are blinded: a*beta with a fresh secret
+ * pseudo-random beta is inverted by GMP's (fast, variable-time) GCD.  The
+ * blinding stream is keyed by a hash of secret material of the operation
+ * (like deterministic nonces), so no random source is needed. */
+typedef struct ibc_blind {
+    uint8_t key[32];
+    uint32_t ctr;
+} ibc_blind;
+/* key = SHA-256(tag || secret || pub) */
+void blind_init(ibc_blind *b, const char *tag, const void *secret, size_t slen,
+                const void *pub, size_t plen);
+/* beta in [1, 2^(bits(m) - 1)), standard form */
+void blind_draw(ibc_blind *b, const mont_ctx *c, mp_limb_t *beta);
+
+/* r = a^-1 in Montgomery form (mont_inv) or standard form (mod_inv);
+ * bl = NULL for public a (no blinding).  Returns 0, r = 0, for a = 0. */
+int mont_inv(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a, ibc_blind *bl);
+int mod_inv(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a, ibc_blind *bl);
 
 /* All-ones mask if a == 0 (resp. a == b), else 0; constant time. */
 mp_limb_t mont_is_zero(const mont_ctx *c, const mp_limb_t *a);

@@ -139,7 +139,7 @@ void p256_msm_vt(const p256 *c, ec_jac *r, size_t n, const ec_aff *pts, const mp
         for (unsigned j = 1; j < NAF_TAB; j++)
             ec_add_vt(f, &t[j], &t[j - 1], &two);
     }
-    ec_batch_to_aff(f, tab, jt, n * NAF_TAB, scratch);
+    ec_batch_to_aff(f, tab, jt, n * NAF_TAB, scratch, NULL);
     for (unsigned b = len; b-- > 0;) {
         ec_dbl(f, r, r);
         for (size_t i = 0; i < n; i++) {

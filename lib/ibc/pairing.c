@@ -145,15 +145,16 @@ static void mul_line(const mont_ctx *f, fp2 *acc, const fp_t la, const fp_t lb)
     fp2_mul(f, acc, acc, &l);
 }
 
-static void final_exp(const sakke_params *sp, fp_t out, fp2 *acc)
+static void final_exp(const sakke_params *sp, fp_t out, fp2 *acc, ibc_blind *bl)
 {
     /* c = (p + 1)/q = 4 */
     fp2_sqr(&sp->fp, acc, acc);
     fp2_sqr(&sp->fp, acc, acc);
-    fp2_to_pfp(&sp->fp, out, acc);
+    fp2_to_pfp(&sp->fp, out, acc, bl);
 }
 
-void sakke_pairing(const sakke_params *sp, fp_t out, const ec_aff *L, const ec_aff *E)
+void sakke_pairing(const sakke_params *sp, fp_t out, const ec_aff *L, const ec_aff *E,
+                   ibc_blind *bl)
 {
     const mont_ctx *f = &sp->fp;
     int8_t d[NAF_MAX];
@@ -185,7 +186,7 @@ void sakke_pairing(const sakke_params *sp, fp_t out, const ec_aff *L, const ec_a
             mul_line(f, &acc, la, lb);
         }
     }
-    final_exp(sp, out, &acc);
+    final_exp(sp, out, &acc, bl);
     ibc_wipe(&c, sizeof c);
     ibc_wipe(&acc, sizeof acc);
     ibc_wipe(nyl, sizeof nyl);
@@ -199,7 +200,7 @@ struct sakke_lines {
     fp_t (*lm)[2];         /* (lambda, mu): line = lambda x_E + mu + i y_E */
 };
 
-sakke_lines *sakke_lines_new(const sakke_params *sp, const ec_aff *L)
+sakke_lines *sakke_lines_new(const sakke_params *sp, const ec_aff *L, ibc_blind *bl)
 {
     const mont_ctx *f = &sp->fp;
     sakke_lines *ln = calloc(1, sizeof *ln);
@@ -241,7 +242,7 @@ sakke_lines *sakke_lines_new(const sakke_params *sp, const ec_aff *L)
     memcpy(acc[0], den[0], sizeof(fp_t));
     for (size_t k = 1; k < n; k++)
         mont_mul(f, acc[k], acc[k - 1], den[k]);
-    mont_inv(f, inv, acc[n - 1]);
+    mont_inv(f, inv, acc[n - 1], bl);
     for (size_t k = n; k-- > 0;) {
         if (k > 0) {
             mont_mul(f, t, inv, acc[k - 1]);
@@ -274,7 +275,8 @@ void sakke_lines_free(sakke_lines *ln)
     free(ln);
 }
 
-void sakke_pairing_lines(const sakke_params *sp, fp_t out, const sakke_lines *ln, const ec_aff *E)
+void sakke_pairing_lines(const sakke_params *sp, fp_t out, const sakke_lines *ln, const ec_aff *E,
+                         ibc_blind *bl)
 {
     const mont_ctx *f = &sp->fp;
     fp_t la;
@@ -296,6 +298,6 @@ void sakke_pairing_lines(const sakke_params *sp, fp_t out, const sakke_lines *ln
             m++;
         }
     }
-    final_exp(sp, out, &acc);
+    final_exp(sp, out, &acc, bl);
     ibc_wipe(&acc, sizeof acc);
 }

@@ -8,7 +8,8 @@
  * Secrets: z (KMS), (b + z)^-1, the RSK, the SSV, r, g^r.  Every scalar
  * multiplication or exponentiation by one of them goes through the
  * constant-time window/comb code (masked lookups); the pairing's loop
- * point is the RSK and its schedule depends on q only.  Public values
+ * point is the RSK and its schedule depends on q only; inversions of
+ * secret-dependent values are blinded (mont.h).  Public values
  * (b, Z, R) may take variable-time paths.  Secret intermediates are wiped
  * before returning. */
 #include "config.h"
@@ -50,7 +51,7 @@ static int receiver_point(const sakke_params *sp, ec_aff *qb, const mp_limb_t b[
     ec_mul_ct(sp, &bp, &sp->P, b, bitlen(b, SN));
     ec_from_aff(sp, &zj, Z);
     ec_add_vt(&sp->fp, &s, &bp, &zj);
-    return ec_to_aff(&sp->fp, qb, &s) ? IBC_OK : IBC_EPOINT;
+    return ec_to_aff(&sp->fp, qb, &s, NULL) ? IBC_OK : IBC_EPOINT;
 }
 
 /* KMS secret z: 1..128 octets, 2 <= z < q. */
@@ -72,10 +73,13 @@ static int mul_gen(const sakke_params *sp, uint8_t out[IBC_SAKKE_POINT_LEN], con
 {
     ec_jac j;
     ec_aff a;
+    ibc_blind bl;
     int ok;
 
     ec_mul_ct(sp, &j, &sp->P, k, 1022);
-    ok = ec_to_aff(&sp->fp, &a, &j);
+    blind_init(&bl, "sakke [k]P", k, SN * sizeof *k, NULL, 0);
+    ok = ec_to_aff(&sp->fp, &a, &j, &bl);
+    ibc_wipe(&bl, sizeof bl);
     ec_encode(sp, out, &a);
     ibc_wipe(&j, sizeof j);
     ibc_wipe(&a, sizeof a);
@@ -132,6 +136,7 @@ int ibc_sakke_issue_rsk(const uint8_t *z, size_t z_len, const uint8_t *id, size_
 {
     sakke_params sp;
     mp_limb_t k[SN], b[SN], inv[SN];
+    ibc_blind bl;
     int rc;
 
     if (!rsk)
@@ -143,9 +148,10 @@ int ibc_sakke_issue_rsk(const uint8_t *z, size_t z_len, const uint8_t *id, size_
     if ((rc = load_z(&sp, k, z, z_len)) != IBC_OK)
         return rc;
     /* (b + z)^-1 mod q: mont_add is a plain modular addition on standard
-     * representatives; mpn_sec_invert is constant time. */
+     * representatives; the inversion is blinded. */
     mont_add(&sp.fq, k, k, b);
-    if (!mod_inv_ct(&sp.fq, inv, k))
+    blind_init(&bl, "sakke rsk", k, sizeof k, NULL, 0);
+    if (!mod_inv(&sp.fq, inv, k, &bl))
         rc = IBC_ERANGE; /* b = -z mod q: no key for this identifier */
     else
         rc = mul_gen(&sp, rsk, inv);
@@ -153,6 +159,7 @@ int ibc_sakke_issue_rsk(const uint8_t *z, size_t z_len, const uint8_t *id, size_
         memset(rsk, 0, IBC_SAKKE_POINT_LEN);
     ibc_wipe(k, sizeof k);
     ibc_wipe(inv, sizeof inv);
+    ibc_wipe(&bl, sizeof bl);
     return rc;
 }
 
@@ -176,6 +183,7 @@ int ibc_sakke_validate_rsk(const uint8_t *Z, size_t Z_len, const uint8_t *id, si
 {
     sakke_params sp;
     ec_aff qb, k;
+    ibc_blind bl;
     fp_t w;
     int rc;
 
@@ -186,7 +194,9 @@ int ibc_sakke_validate_rsk(const uint8_t *Z, size_t Z_len, const uint8_t *id, si
         return rc;
     /* <[b]P + Z, K_b> == g; the pairing is symmetric on the order-q group,
      * and looping over K_b keeps the schedule independent of it. */
-    sakke_pairing(&sp, w, &k, &qb);
+    blind_init(&bl, "sakke rsk check", &k, sizeof k, NULL, 0);
+    sakke_pairing(&sp, w, &k, &qb, &bl);
+    ibc_wipe(&bl, sizeof bl);
     rc = mont_equal(&sp.fp, w, sp.g) ? IBC_OK : IBC_EVERIFY;
     ibc_wipe(&k, sizeof k);
     ibc_wipe(w, sizeof w);
@@ -244,13 +254,15 @@ static int encap_core(const sakke_params *sp, const ec_aff *qb, const ec_comb *q
     ec_aff ra;
     fp2 gr;
     fp_t w;
+    ibc_blind bl;
     int ok;
 
+    blind_init(&bl, "sakke encap", r, SN * sizeof *r, NULL, 0);
     if (qcomb)
         ec_comb_mul(sp, &rj, qcomb, r);
     else
         ec_mul_ct(sp, &rj, qb, r, 1022);
-    ok = ec_to_aff(&sp->fp, &ra, &rj);
+    ok = ec_to_aff(&sp->fp, &ra, &rj, &bl);
     ec_encode(sp, ed, &ra);
     if (gcomb) {
         fp2_comb_pow(sp, &gr, gcomb, r);
@@ -260,11 +272,12 @@ static int encap_core(const sakke_params *sp, const ec_aff *qb, const ec_comb *q
         memcpy(g.b, sp->g, sizeof(fp_t));
         fp2_pow_ct(sp, &gr, &g, r, 1022);
     }
-    ok &= fp2_to_pfp(&sp->fp, w, &gr);
+    ok &= fp2_to_pfp(&sp->fp, w, &gr, &bl);
     mask_ssv(sp, ed + IBC_SAKKE_POINT_LEN, ssv, w);
     ibc_wipe(&rj, sizeof rj);
     ibc_wipe(&gr, sizeof gr);
     ibc_wipe(w, sizeof w);
+    ibc_wipe(&bl, sizeof bl);
     return ok ? IBC_OK : IBC_ENONCE;
 }
 
@@ -333,6 +346,7 @@ int ibc_sakke_decap(const uint8_t *Z, size_t Z_len, const uint8_t *id, size_t id
 {
     sakke_params sp;
     ec_aff qb, k, R;
+    ibc_blind bl;
     fp_t w;
     int rc;
 
@@ -348,7 +362,9 @@ int ibc_sakke_decap(const uint8_t *Z, size_t Z_len, const uint8_t *id, size_t id
         return rc;
     /* w = <R, K_b>, computed as <K_b, R> (symmetric) so that the secret
      * K_b is the loop point. */
-    sakke_pairing(&sp, w, &k, &R);
+    blind_init(&bl, "sakke decap", &k, sizeof k, ed, IBC_SAKKE_POINT_LEN);
+    sakke_pairing(&sp, w, &k, &R, &bl);
+    ibc_wipe(&bl, sizeof bl);
     rc = decap_finish(&sp, &qb, NULL, id, id_len, &R, ed + IBC_SAKKE_POINT_LEN, w, ssv);
     ibc_wipe(&k, sizeof k);
     ibc_wipe(w, sizeof w);
@@ -424,6 +440,7 @@ struct ibc_sakke_receiver {
     ec_aff qb;
     ec_comb qcomb;
     sakke_lines *lines;   /* Miller lines of K_b: secret */
+    uint8_t bkey[32];     /* blinding key derived from K_b: secret */
     size_t id_len;
     uint8_t id[IBC_SAKKE_ID_MAX];
 };
@@ -442,6 +459,7 @@ int ibc_sakke_receiver_new(ibc_sakke_receiver **out, const uint8_t *Z, size_t Z_
 {
     ibc_sakke_receiver *r;
     ec_aff k;
+    ibc_blind bl;
     fp_t w;
     int rc;
 
@@ -454,11 +472,16 @@ int ibc_sakke_receiver_new(ibc_sakke_receiver **out, const uint8_t *Z, size_t Z_
     rc = load_receiver(&r->sp, &r->qb, Z, Z_len, id, id_len);
     if (rc == IBC_OK)
         rc = ec_decode(&r->sp, &k, rsk, rsk_len);
-    if (rc == IBC_OK && !(r->lines = sakke_lines_new(&r->sp, &k)))
-        rc = IBC_ENOMEM;
+    if (rc == IBC_OK) {
+        blind_init(&bl, "sakke receiver", &k, sizeof k, NULL, 0);
+        memcpy(r->bkey, bl.key, sizeof r->bkey);
+        blind_init(&bl, "sakke lines", &k, sizeof k, NULL, 0);
+        if (!(r->lines = sakke_lines_new(&r->sp, &k, &bl)))
+            rc = IBC_ENOMEM;
+    }
     if (rc == IBC_OK) {
         /* RFC 6508 6.1.2 with the lines just computed. */
-        sakke_pairing_lines(&r->sp, w, r->lines, &r->qb);
+        sakke_pairing_lines(&r->sp, w, r->lines, &r->qb, &bl);
         if (!mont_equal(&r->sp.fp, w, r->sp.g))
             rc = IBC_EVERIFY;
     }
@@ -466,6 +489,7 @@ int ibc_sakke_receiver_new(ibc_sakke_receiver **out, const uint8_t *Z, size_t Z_
         rc = ec_comb_build(&r->sp, &r->qcomb, &r->qb);
     ibc_wipe(&k, sizeof k);
     ibc_wipe(w, sizeof w);
+    ibc_wipe(&bl, sizeof bl);
     if (rc != IBC_OK) {
         ibc_sakke_receiver_free(r);
         return rc;
@@ -480,6 +504,7 @@ int ibc_sakke_receiver_decap(const ibc_sakke_receiver *r, const uint8_t *ed, siz
                              uint8_t ssv[IBC_SAKKE_SSV_LEN])
 {
     ec_aff R;
+    ibc_blind bl;
     fp_t w;
     int rc;
 
@@ -488,7 +513,9 @@ int ibc_sakke_receiver_decap(const ibc_sakke_receiver *r, const uint8_t *ed, siz
     memset(ssv, 0, IBC_SAKKE_SSV_LEN);
     if ((rc = parse_ed(&r->sp, &R, ed, ed_len)) != IBC_OK)
         return rc;
-    sakke_pairing_lines(&r->sp, w, r->lines, &R);
+    blind_init(&bl, "sakke decap", r->bkey, sizeof r->bkey, ed, IBC_SAKKE_POINT_LEN);
+    sakke_pairing_lines(&r->sp, w, r->lines, &R, &bl);
+    ibc_wipe(&bl, sizeof bl);
     rc = decap_finish(&r->sp, &r->qb, &r->qcomb, r->id, r->id_len, &R,
                       ed + IBC_SAKKE_POINT_LEN, w, ssv);
     ibc_wipe(w, sizeof w);

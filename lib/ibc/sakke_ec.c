@@ -104,7 +104,7 @@ void ec_mul_ct(const sakke_params *sp, ec_jac *r, const ec_aff *p,
     ec_dbl(f, &jt[2], &jt[1]);
     for (unsigned i = 3; i < WSIZE; i++)
         ec_madd(f, &jt[i], &jt[i - 1], p);
-    ec_batch_to_aff(f, tab + 1, jt + 1, WSIZE - 1, scratch);
+    ec_batch_to_aff(f, tab + 1, jt + 1, WSIZE - 1, scratch, NULL); /* P is public */
     tab[0] = tab[1]; /* never used: digit 0 is masked */
 
     ec_set_inf(f, &acc);
@@ -148,7 +148,7 @@ int ec_comb_build(const sakke_params *sp, ec_comb *c, const ec_aff *p)
         for (unsigned u = (1u << j) + 1; u < (2u << j); u++)
             ec_add_vt(f, &jt[u], &jt[u - (1u << j)], &base);
     }
-    ec_batch_to_aff(f, c->t + 1, jt + 1, n - 1, scratch);
+    ec_batch_to_aff(f, c->t + 1, jt + 1, n - 1, scratch, NULL);
     c->t[0] = c->t[1];
     free(jt);
     free(scratch);

@@ -55,7 +55,7 @@ void fp2_sqr(const mont_ctx *f, fp2 *r, const fp2 *x);
 /* r = x^k for k < q, constant time in k. */
 void fp2_pow_ct(const sakke_params *sp, fp2 *r, const fp2 *x, const mp_limb_t *k, unsigned nbits);
 /* The PF_p value x.b / x.a (Montgomery form); 0 if x.a = 0. */
-int fp2_to_pfp(const mont_ctx *f, fp_t r, const fp2 *x);
+int fp2_to_pfp(const mont_ctx *f, fp_t r, const fp2 *x, ibc_blind *bl);
 
 /* Fixed-base comb for g^k in PF_p; entries normalised to 1 + t i. */
 typedef struct { fp_t t[COMB_SIZE]; } fp2_comb;
@@ -67,14 +67,16 @@ void fp2_comb_pow(const sakke_params *sp, fp2 *r, const fp2_comb *c, const mp_li
  * psi(x, y) = (-x, iy), final exponent (p+1)/q = 4).  L and E must have
  * order q; the pairing is symmetric on that subgroup.  out is Montgomery
  * form.  Constant time in both points. */
-void sakke_pairing(const sakke_params *sp, fp_t out, const ec_aff *L, const ec_aff *E);
+void sakke_pairing(const sakke_params *sp, fp_t out, const ec_aff *L, const ec_aff *E,
+                   ibc_blind *bl);
 
 /* Precomputed Miller-loop lines of a fixed loop point L (the RSK): one
  * (lambda, mu) pair per step; evaluating needs only E. */
 typedef struct sakke_lines sakke_lines;
-sakke_lines *sakke_lines_new(const sakke_params *sp, const ec_aff *L);
+sakke_lines *sakke_lines_new(const sakke_params *sp, const ec_aff *L, ibc_blind *bl);
 void sakke_lines_free(sakke_lines *ln);
-void sakke_pairing_lines(const sakke_params *sp, fp_t out, const sakke_lines *ln, const ec_aff *E);
+void sakke_pairing_lines(const sakke_params *sp, fp_t out, const sakke_lines *ln, const ec_aff *E,
+                         ibc_blind *bl);
 
 /* ---- HashToIntegerRange (hash_range.c), RFC 6508 5.1 with SHA-256 ---- */
 /* r = HashToIntegerRange(s1 || s2, q). */
