@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <seal/seal.h>
 #include "host.h"
@@ -108,6 +109,8 @@ struct seal_host {
     seal_vec_t services, routes, ifaces, hooks, subs, stores;
     seal_router_t *router;               /* compiled at freeze */
     seal_store_backend_t *store;         /* chosen at freeze */
+    seal_vec_t cryptos;                  /* seal_crypto_backend_t* (core/crypto.c) */
+    struct seal_crypto_backend *crypto;  /* chosen at freeze ("crypto" key) */
     seal_events_t *events;
     seal_http_server_t *http;
     seal_http_client_t *client;
@@ -153,6 +156,13 @@ void seal_events_free(seal_events_t *ev);
 /* core/store.c: picks the backend at freeze ("store" config key). */
 seal_status_t seal_store_select(seal_host_t *host, char *why, size_t why_len);
 void seal_store_free_backends(seal_host_t *host);
+
+/* core/crypto.c: crypto backends (seal/crypto.h). Select picks the backend
+ * named by the top-level "crypto" key, else the only one registered. */
+seal_status_t seal_crypto_select(seal_host_t *host, char *why, size_t why_len);
+void seal_crypto_free_backends(seal_host_t *host);
+/* `seald --version`: each crypto backend and its capabilities. */
+void seal_crypto_print(const seal_host_t *host, FILE *out);
 
 /* core/http-mhd.c: the HTTP(S) front (the only file that includes microhttpd.h). */
 seal_status_t seal_http_server_new(seal_host_t *host, const seal_conf_t *http_conf,

@@ -350,4 +350,5 @@ void seal_host_print_version(const seal_host_t *host, FILE *out)
                 p->desc->version ? p->desc->version : "-", p->desc->abi_major,
                 p->desc->abi_minor, p->desc->description ? p->desc->description : "");
     }
+    seal_crypto_print(host, out);
 }

@@ -190,6 +190,11 @@ seal_status_t seal_registry_freeze(seal_host_t *host)
         seal_log(NULL, SEAL_LOG_ERR, "store: %s", why);
         return st;
     }
+    st = seal_crypto_select(host, why, sizeof why);
+    if (st != SEAL_OK) {
+        seal_log(NULL, SEAL_LOG_ERR, "crypto: %s", why);
+        return st;
+    }
     return SEAL_OK;
 }
 
@@ -200,6 +205,7 @@ void seal_registry_free(seal_host_t *host)
     for (size_t i = 0; i < host->services.n; i++) service_free(host->services.v[i]);
     seal_hooks_free(host);
     seal_store_free_backends(host);
+    seal_crypto_free_backends(host);
     seal_vec_free(&host->routes);
     seal_vec_free(&host->ifaces);
     seal_vec_free(&host->services);
