@@ -58,6 +58,7 @@ static seal_status_t read_host_keys(seal_host_t *host)
     if ((n = seal_conf_get(root, "plugins")) && seal_conf_type(n) != SEAL_CONF_OBJECT)
         st = seal_conf_error(NULL, n, "expected an object of plugin blocks");
     if (seal_conf_string(root, "store", NULL, &s) != SEAL_OK) st = SEAL_E_CONFIG;
+    if (seal_conf_string(root, "crypto", NULL, &s) != SEAL_OK) st = SEAL_E_CONFIG;
 
     const seal_conf_t *log = seal_conf_get(root, "log");
     const char *file = NULL, *access = NULL, *level = "info";
