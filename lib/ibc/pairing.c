@@ -60,9 +60,11 @@ static unsigned naf_q1(const sakke_params *sp, int8_t d[NAF_MAX])
     return n;
 }
 
-/* Doubling step: C <- 2C; the scaled tangent is A x_E + B + i C' y_E with
- * A = alpha Z^2, B = alpha X - 2 Y^2, C' = Z_3 Z^2. */
-static void dbl_step(const mont_ctx *f, ec_jac *c, fp_t A, fp_t B, fp_t Cc)
+/* Doubling step: C <- 2C with the scaled tangent at C.  With E given it
+ * is evaluated directly: la + i lb = alpha (x_E Z^2 + X) - 2 Y^2 +
+ * i y_E Z_3 Z^2 (4M); without, its coefficients A x_E + B + i C' y_E are
+ * returned (A = alpha Z^2, B = alpha X - 2 Y^2, C' = Z_3 Z^2). */
+static void dbl_step(const mont_ctx *f, ec_jac *c, const ec_aff *E, fp_t A, fp_t B, fp_t Cc)
 {
     fp_t delta, gamma, beta, alpha, t0, t1;
 
@@ -74,15 +76,25 @@ static void dbl_step(const mont_ctx *f, ec_jac *c, fp_t A, fp_t B, fp_t Cc)
     mont_mul(f, t0, t0, t1);
     mont_add(f, alpha, t0, t0);
     mont_add(f, alpha, alpha, t0);
-    mont_mul(f, A, alpha, delta);
-    mont_mul(f, B, alpha, c->x);
-    mont_sub(f, B, B, gamma);
-    mont_sub(f, B, B, gamma);
+    if (E) {
+        mont_mul(f, t1, E->x, delta);
+        mont_add(f, t1, t1, c->x);
+        mont_mul(f, A, alpha, t1);
+        mont_sub(f, A, A, gamma);
+        mont_sub(f, A, A, gamma);
+    } else {
+        mont_mul(f, A, alpha, delta);
+        mont_mul(f, B, alpha, c->x);
+        mont_sub(f, B, B, gamma);
+        mont_sub(f, B, B, gamma);
+    }
     mont_add(f, t1, c->y, c->z);
     mont_sqr(f, t1, t1);
     mont_sub(f, t1, t1, gamma);
     mont_sub(f, c->z, t1, delta);
     mont_mul(f, Cc, c->z, delta);
+    if (E)
+        mont_mul(f, B, Cc, E->y);
     mont_add(f, beta, beta, beta);
     mont_add(f, beta, beta, beta);
     mont_sqr(f, t0, alpha);
@@ -159,7 +171,7 @@ void sakke_pairing(const sakke_params *sp, fp_t out, const ec_aff *L, const ec_a
     const mont_ctx *f = &sp->fp;
     int8_t d[NAF_MAX];
     unsigned nd = naf_q1(sp, d);
-    fp_t A, B, Cc, la, lb, xel, nyl;
+    fp_t A, B, Cc, la, lb, xel, nyl;  /* la, lb: the line; A, B scratch */
     fp2 acc;
     ec_jac c;
 
@@ -169,10 +181,7 @@ void sakke_pairing(const sakke_params *sp, fp_t out, const ec_aff *L, const ec_a
     mont_add(f, xel, E->x, L->x);
     mont_neg(f, nyl, L->y);
     for (unsigned k = nd - 1; k-- > 0;) {
-        dbl_step(f, &c, A, B, Cc);
-        mont_mul(f, la, A, E->x);
-        mont_add(f, la, la, B);
-        mont_mul(f, lb, Cc, E->y);
+        dbl_step(f, &c, E, la, lb, Cc);
         fp2_sqr(f, &acc, &acc);
         mul_line(f, &acc, la, lb);
         if (d[k]) {
@@ -228,7 +237,7 @@ sakke_lines *sakke_lines_new(const sakke_params *sp, const ec_aff *L, ibc_blind 
     mont_neg(f, nyl, L->y);
     size_t m = 0;
     for (unsigned k = ln->nd - 1; k-- > 0;) {
-        dbl_step(f, &c, ln->lm[m][0], ln->lm[m][1], den[m]);
+        dbl_step(f, &c, NULL, ln->lm[m][0], ln->lm[m][1], den[m]);
         m++;
         if (ln->d[k]) {
             const mp_limb_t *yl = ln->d[k] > 0 ? L->y : nyl;
