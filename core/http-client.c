@@ -5,8 +5,14 @@
  * handle on their own thread and queue it; the client thread adds it to the
  * multi handle (woken by curl_multi_wakeup), runs the transfers and calls
  * each done callback. TLS peers are always verified (the call's ca_file or
- * the system store); no redirects are followed; only http and https. */
+ * the system store); no redirects are followed; only http and https.
+ *
+ * libcurl is loaded with dlopen at the first call, not linked: it brings
+ * some twenty libraries (OpenSSL through libssh2, Kerberos, LDAP, ...) that
+ * would cost every seald about 5 MB of RSS and start-up time, while many
+ * deployments make no outbound call. The header is used for types only. */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +21,29 @@
 #define MAX_RESPONSE_BYTES (16u * 1024 * 1024)
 #define DEFAULT_TIMEOUT_MS 10000L
 
+/* The libcurl functions used, resolved at load. */
+typedef struct curl_api {
+    void *dl;
+    CURLcode (*global_init)(long);
+    void (*global_cleanup)(void);
+    CURLM *(*multi_init)(void);
+    CURLMcode (*multi_cleanup)(CURLM *);
+    CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_perform)(CURLM *, int *);
+    CURLMsg *(*multi_info_read)(CURLM *, int *);
+    CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned, int, int *);
+    CURLMcode (*multi_wakeup)(CURLM *);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+} curl_api_t;
+
 typedef struct call {
+    const curl_api_t *api;
     CURL *easy;
     struct curl_slist *headers;
     char *body;                   /* the request body (curl does not copy it) */
@@ -30,6 +58,8 @@ typedef struct call {
 
 struct seal_http_client {
     seal_host_t *host;
+    curl_api_t api;               /* api.dl != NULL once loaded (under mu) */
+    int load_failed;
     CURLM *multi;
     pthread_mutex_t mu;           /* queue, stopping, thread_started */
     call_t *queue, **queue_tail;
@@ -40,26 +70,76 @@ struct seal_http_client {
 
 seal_http_client_t *seal_http_client_new(seal_host_t *host)
 {
-    /* Called on the main thread at init, before any other thread uses curl. */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return NULL;
     seal_http_client_t *c = calloc(1, sizeof *c);
-    if (!c || !(c->multi = curl_multi_init())) {
-        free(c);
-        curl_global_cleanup();
+    if (!c)
         return NULL;
-    }
     pthread_mutex_init(&c->mu, NULL);
     c->host = host;
     c->queue_tail = &c->queue;
     return c;
 }
 
+/* Loads libcurl (c->mu held). The GnuTLS flavour first: seald's TLS stack. */
+static seal_status_t load_curl(seal_http_client_t *c)
+{
+    static const char *const names[] = { "libcurl-gnutls.so.4", "libcurl.so.4" };
+    curl_api_t *a = &c->api;
+    if (a->dl)
+        return SEAL_OK;
+    if (c->load_failed)
+        return SEAL_E_UNSUPPORTED;
+    void *dl = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof *names && !dl; i++)
+        dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!dl) {
+        c->load_failed = 1;
+        seal_log(NULL, SEAL_LOG_ERR, "http client: cannot load libcurl: %s", dlerror());
+        return SEAL_E_UNSUPPORTED;
+    }
+    /* POSIX allows converting dlsym's object pointer to a function pointer. */
+#define SYM(field, name) \
+    do { *(void **)(&a->field) = dlsym(dl, name); if (!a->field) goto missing; } while (0)
+    SYM(global_init, "curl_global_init");
+    SYM(global_cleanup, "curl_global_cleanup");
+    SYM(multi_init, "curl_multi_init");
+    SYM(multi_cleanup, "curl_multi_cleanup");
+    SYM(multi_add_handle, "curl_multi_add_handle");
+    SYM(multi_remove_handle, "curl_multi_remove_handle");
+    SYM(multi_perform, "curl_multi_perform");
+    SYM(multi_info_read, "curl_multi_info_read");
+    SYM(multi_poll, "curl_multi_poll");
+    SYM(multi_wakeup, "curl_multi_wakeup");
+    SYM(easy_init, "curl_easy_init");
+    SYM(easy_cleanup, "curl_easy_cleanup");
+    SYM(easy_setopt, "curl_easy_setopt");
+    SYM(easy_getinfo, "curl_easy_getinfo");
+    SYM(slist_append, "curl_slist_append");
+    SYM(slist_free_all, "curl_slist_free_all");
+#undef SYM
+    if (a->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        goto failed;
+    if (!(c->multi = a->multi_init())) {
+        a->global_cleanup();
+        goto failed;
+    }
+    a->dl = dl;
+    return SEAL_OK;
+missing:
+    seal_log(NULL, SEAL_LOG_ERR, "http client: libcurl lacks %s (7.68 or later is needed)",
+             dlerror());
+failed:
+    dlclose(dl);
+    memset(a, 0, sizeof *a);
+    c->load_failed = 1;
+    return SEAL_E_UNSUPPORTED;
+}
+
 static void call_free(call_t *k)
 {
     if (k->easy)
-        curl_easy_cleanup(k->easy);
-    curl_slist_free_all(k->headers);
+        k->api->easy_cleanup(k->easy);
+    if (k->headers)
+        k->api->slist_free_all(k->headers);
     free(k->body);
     free(k->resp);
     free(k);
@@ -107,6 +187,7 @@ static seal_status_t map_curl(CURLcode rc, const call_t *k)
 static void *client_thread(void *arg)
 {
     seal_http_client_t *c = arg;
+    const curl_api_t *a = &c->api;
     for (;;) {
         pthread_mutex_lock(&c->mu);
         call_t *q = c->queue;
@@ -117,7 +198,7 @@ static void *client_thread(void *arg)
         while (q) {
             call_t *k = q;
             q = q->next;
-            if (stopping || curl_multi_add_handle(c->multi, k->easy) != CURLM_OK) {
+            if (stopping || a->multi_add_handle(c->multi, k->easy) != CURLM_OK) {
                 finish(k, stopping ? SEAL_E_STATE : SEAL_E_NOMEM, 0);
                 continue;
             }
@@ -127,33 +208,33 @@ static void *client_thread(void *arg)
         if (stopping)
             break;
         int running = 0;
-        curl_multi_perform(c->multi, &running);
+        a->multi_perform(c->multi, &running);
         CURLMsg *m;
         int left;
-        while ((m = curl_multi_info_read(c->multi, &left))) {
+        while ((m = a->multi_info_read(c->multi, &left))) {
             if (m->msg != CURLMSG_DONE)
                 continue;
             call_t *k = NULL;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&k);
+            a->easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&k);
             CURLcode rc = m->data.result;
-            curl_multi_remove_handle(c->multi, m->easy_handle);
+            a->multi_remove_handle(c->multi, m->easy_handle);
             for (call_t **pp = &c->active; *pp; pp = &(*pp)->next)
                 if (*pp == k) {
                     *pp = k->next;
                     break;
                 }
             long code = 0;
-            curl_easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &code);
+            a->easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &code);
             seal_status_t st = map_curl(rc, k);
             finish(k, st, st == SEAL_OK ? code : 0);
         }
-        curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+        a->multi_poll(c->multi, NULL, 0, 1000, NULL);
     }
     /* Stopping: transfers still running end with SEAL_E_STATE. */
     while (c->active) {
         call_t *k = c->active;
         c->active = k->next;
-        curl_multi_remove_handle(c->multi, k->easy);
+        a->multi_remove_handle(c->multi, k->easy);
         finish(k, SEAL_E_STATE, 0);
     }
     return NULL;
@@ -168,20 +249,23 @@ void seal_http_client_free(seal_http_client_t *c)
     int started = c->thread_started;
     pthread_mutex_unlock(&c->mu);
     if (started) {
-        curl_multi_wakeup(c->multi);
+        c->api.multi_wakeup(c->multi);
         pthread_join(c->thread, NULL);
     }
-    /* Calls queued after the thread's last look, or without a thread. */
+    /* Calls queued after the thread's last look. */
     call_t *q = c->queue;
     while (q) {
         call_t *k = q;
         q = q->next;
         finish(k, SEAL_E_STATE, 0);
     }
-    curl_multi_cleanup(c->multi);
+    if (c->api.dl) {
+        c->api.multi_cleanup(c->multi);
+        c->api.global_cleanup();
+        dlclose(c->api.dl);                   /* RTLD_NODELETE: stays mapped */
+    }
     pthread_mutex_destroy(&c->mu);
     free(c);
-    curl_global_cleanup();
 }
 
 static size_t on_data(char *data, size_t size, size_t nmemb, void *user)
@@ -234,28 +318,36 @@ seal_status_t seal_http_call(seal_plugin_t *self, const seal_http_call_t *call,
     if (!*method || !clean_text(call->url))
         return SEAL_E_INVAL;
 
+    pthread_mutex_lock(&c->mu);
+    seal_status_t ld = c->stopping ? SEAL_E_STATE : load_curl(c);
+    pthread_mutex_unlock(&c->mu);
+    if (ld != SEAL_OK)
+        return ld;
+    const curl_api_t *a = &c->api;
+
     call_t *k = calloc(1, sizeof *k);
     if (!k)
         return SEAL_E_NOMEM;
+    k->api = a;
     k->self = self;
     k->done = done;
     k->user = user;
     seal_status_t st = SEAL_E_NOMEM;
-    if (!(k->easy = curl_easy_init()))
+    if (!(k->easy = a->easy_init()))
         goto fail;
     for (const char *const *h = call->headers; h && *h; h++) {
         if (!clean_text(*h) || !strchr(*h, ':')) {
             st = SEAL_E_INVAL;
             goto fail;
         }
-        struct curl_slist *l = curl_slist_append(k->headers, *h);
+        struct curl_slist *l = a->slist_append(k->headers, *h);
         if (!l)
             goto fail;
         k->headers = l;
     }
     CURL *e = k->easy;
     CURLcode rc = CURLE_OK;
-#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = a->easy_setopt(e, opt, val); } while (0)
     SET(CURLOPT_URL, call->url);
 #if LIBCURL_VERSION_NUM >= 0x075500
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -316,7 +408,7 @@ seal_status_t seal_http_call(seal_plugin_t *self, const seal_http_call_t *call,
     *c->queue_tail = k;
     c->queue_tail = &k->next;
     pthread_mutex_unlock(&c->mu);
-    curl_multi_wakeup(c->multi);
+    a->multi_wakeup(c->multi);
     return SEAL_OK;
 fail:
     call_free(k);
