@@ -36,40 +36,45 @@ void fp2_sqr(const mont_ctx *f, fp2 *r, const fp2 *x)
     mont_add(f, r->b, t2, t2);
 }
 
-static mp_limb_t scalar_bit(const mp_limb_t *k, unsigned bit)
-{
-    return bit < 64 * SN ? (k[bit / 64] >> (bit % 64)) & 1 : 0;
-}
+#define SWIN 6
+#define STAB (1u << (SWIN - 1))
 
-#define WIN 5
-#define WSIZE (1u << WIN)
-
+/* Signed (Booth) 6-bit windows.  In PF_p the inverse of a + b i is its
+ * conjugate a - b i (their product is in F_p), so a negative digit only
+ * negates b under a mask. */
 void fp2_pow_ct(const sakke_params *sp, fp2 *r, const fp2 *x, const mp_limb_t *k, unsigned nbits)
 {
     const mont_ctx *f = &sp->fp;
-    fp2 tab[WSIZE], acc, t;
-    unsigned nwin = (nbits + WIN - 1) / WIN;
+    fp2 tab[STAB + 1], acc, t;
+    fp_t nb;
+    unsigned nwin = nbits / SWIN + 1;
 
     /* x^0 = 1 is a real entry, so digit 0 needs no special case. */
     memcpy(tab[0].a, f->one, sizeof(fp_t));
     memset(tab[0].b, 0, sizeof(fp_t));
     tab[1] = *x;
-    for (unsigned i = 2; i < WSIZE; i++)
-        fp2_mul(f, &tab[i], &tab[i - 1], x);
+    for (unsigned i = 2; i <= STAB; i++) {
+        if (i % 2 == 0)
+            fp2_sqr(f, &tab[i], &tab[i / 2]);
+        else
+            fp2_mul(f, &tab[i], &tab[i - 1], x);
+    }
     acc = tab[0];
     for (unsigned w = nwin; w-- > 0;) {
-        mp_limb_t d = 0;
-        for (unsigned b = 0; b < WIN; b++)
-            d |= scalar_bit(k, w * WIN + b) << b;
-        for (unsigned b = 0; b < WIN; b++)
-            fp2_sqr(f, &acc, &acc);
-        ct_lookup(t.a, tab[0].a, WSIZE, 2 * SN, (size_t)d);
+        mp_limb_t neg, d = booth_digit(k, SN, SWIN, w, &neg);
+        if (w + 1 < nwin)
+            for (unsigned b = 0; b < SWIN; b++)
+                fp2_sqr(f, &acc, &acc);
+        ct_lookup(t.a, tab[0].a, STAB + 1, 2 * SN, (size_t)d);
+        mont_neg(f, nb, t.b);
+        ct_cmov(t.b, nb, SN, neg);
         fp2_mul(f, &acc, &acc, &t);
     }
     *r = acc;
     ibc_wipe(&acc, sizeof acc);
     ibc_wipe(&t, sizeof t);
     ibc_wipe(tab, sizeof tab);
+    ibc_wipe(nb, sizeof nb);
 }
 
 int fp2_to_pfp(const mont_ctx *f, fp_t r, const fp2 *x, ibc_blind *bl)
@@ -138,7 +143,7 @@ void fp2_comb_pow(const sakke_params *sp, fp2 *r, const fp2_comb *c, const mp_li
     for (unsigned i = COMB_SPACING; i-- > 0;) {
         mp_limb_t u = 0;
         for (unsigned j = 0; j < COMB_TEETH; j++)
-            u |= scalar_bit(k, j * COMB_SPACING + i) << j;
+            u |= limb_bit(k, SN, j * COMB_SPACING + i) << j;
         fp2_sqr(f, &acc, &acc);
         ct_lookup(t, c->t[0], COMB_SIZE, SN, (size_t)u);
         mont_mul(f, t0, acc.b, t);

@@ -77,6 +77,34 @@ static inline mp_limb_t ct_eq_mask(mp_limb_t x, mp_limb_t y)
 {
     return ct_zero_mask(x ^ y);
 }
+/* Bit number bit of the n-limb k (0 past the end); the position is public. */
+static inline mp_limb_t limb_bit(const mp_limb_t *k, mp_size_t n, unsigned long bit)
+{
+    return bit < 64 * (unsigned long)n ? (k[bit / 64] >> (bit % 64)) & 1 : 0;
+}
+
+/* Booth (signed) digit i of the n-limb k for windows of w bits:
+ * d = b[wi-1] + bits[wi .. wi+w-2] - 2^(w-1) b[wi+w-1], b[-1] = 0, so that
+ * k = sum d_i 2^(wi) once the top window's sign bit is 0.  Returns |d|
+ * (<= 2^(w-1)) and sets *neg to all-ones when d < 0.  The bit positions
+ * are public; the digit is computed without branches. */
+static inline mp_limb_t booth_digit(const mp_limb_t *k, mp_size_t n, unsigned w, unsigned i,
+                                    mp_limb_t *neg)
+{
+    mp_limb_t s = 0;
+    for (unsigned j = 0; j <= w; j++) {
+        unsigned long bit = (unsigned long)w * i + j; /* position + 1 */
+        if (bit == 0 || bit - 1 >= 64 * (unsigned long)n)
+            continue;
+        s |= ((k[(bit - 1) / 64] >> ((bit - 1) % 64)) & 1) << j;
+    }
+    /* d = ((s + 1) >> 1) - 2^w (s >> w) */
+    mp_limb_t d = ((s + 1) >> 1) - ((s >> w) << w);
+    mp_limb_t m = 0 - (d >> 63);
+    *neg = m;
+    return (d ^ m) - m;
+}
+
 /* r = table[idx] for entries of width limbs; reads every entry. */
 void ct_lookup(mp_limb_t *r, const mp_limb_t *table, size_t count, size_t width, size_t idx);
 

@@ -78,49 +78,51 @@ static void madd_masked(const sakke_params *sp, ec_jac *acc, const ec_aff *t, mp
     ibc_wipe(&sum, sizeof sum);
 }
 
-static mp_limb_t scalar_bit(const mp_limb_t *k, unsigned bit)
-{
-    return bit < 64 * SN ? (k[bit / 64] >> (bit % 64)) & 1 : 0;
-}
+#define SWIN 6
+#define STAB (1u << (SWIN - 1)) /* |digit| <= 32 */
 
-#define WIN 5
-#define WSIZE (1u << WIN)
-
-/* Left-to-right fixed 5-bit windows over a table [0..31]P in affine form.
- * Before adding digit d the accumulator is [k']P with k' = 32 * prefix < q,
- * so acc = +-[d]P happens only for acc = O, which is masked. */
+/* Left-to-right signed (Booth) 6-bit windows over a table [1..32]P in
+ * affine form: 171 additions for a 1022-bit k.  The digit's sign negates
+ * the looked-up y under a mask.  Before adding digit d the accumulator is
+ * [k']P with k' = 64 * prefix, 0 <= k' < q (the prefix is k / 2^(6i)
+ * rounded), so acc = +-[d]P with |d| <= 32 happens only for acc = O,
+ * which is masked, as is d = 0. */
 void ec_mul_ct(const sakke_params *sp, ec_jac *r, const ec_aff *p,
                const mp_limb_t *k, unsigned nbits)
 {
     const mont_ctx *f = &sp->fp;
-    ec_jac jt[WSIZE];
-    ec_aff tab[WSIZE], t;
-    fp_t scratch[WSIZE];
+    ec_jac jt[STAB + 1];
+    ec_aff tab[STAB + 1], t;
+    fp_t scratch[STAB], ny;
     ec_jac acc;
-    unsigned nwin = (nbits + WIN - 1) / WIN;
+    unsigned nwin = nbits / SWIN + 1; /* the top window's sign bit is 0 */
 
-    /* jt[i] = [i]P for i = 1..31; the table depends on P only. */
+    /* jt[i] = [i]P for i = 1..32; the table depends on P only. */
     ec_from_aff(sp, &jt[1], p);
-    ec_dbl(f, &jt[2], &jt[1]);
-    for (unsigned i = 3; i < WSIZE; i++)
-        ec_madd(f, &jt[i], &jt[i - 1], p);
-    ec_batch_to_aff(f, tab + 1, jt + 1, WSIZE - 1, scratch, NULL); /* P is public */
+    for (unsigned i = 2; i <= STAB; i++) {
+        if (i % 2 == 0)
+            ec_dbl(f, &jt[i], &jt[i / 2]);
+        else
+            ec_madd(f, &jt[i], &jt[i - 1], p);
+    }
+    ec_batch_to_aff(f, tab + 1, jt + 1, STAB, scratch, NULL); /* P is public */
     tab[0] = tab[1]; /* never used: digit 0 is masked */
 
     ec_set_inf(f, &acc);
     for (unsigned w = nwin; w-- > 0;) {
-        mp_limb_t d = 0;
-        for (unsigned b = 0; b < WIN; b++)
-            d |= scalar_bit(k, w * WIN + b) << b;
+        mp_limb_t neg, d = booth_digit(k, SN, SWIN, w, &neg);
         if (w + 1 < nwin)
-            for (unsigned b = 0; b < WIN; b++)
+            for (unsigned b = 0; b < SWIN; b++)
                 ec_dbl(f, &acc, &acc);
-        ct_lookup(t.x, tab[0].x, WSIZE, 2 * SN, (size_t)d);
+        ct_lookup(t.x, tab[0].x, STAB + 1, 2 * SN, (size_t)d);
+        mont_neg(f, ny, t.y);
+        ct_cmov(t.y, ny, SN, neg);
         madd_masked(sp, &acc, &t, d);
     }
     *r = acc;
     ibc_wipe(&acc, sizeof acc);
     ibc_wipe(&t, sizeof t);
+    ibc_wipe(ny, sizeof ny);
 }
 
 /* Comb: T[u] = sum over set bits j of u of [2^(j*SPACING)]P.  Built from
@@ -169,7 +171,7 @@ void ec_comb_mul(const sakke_params *sp, ec_jac *r, const ec_comb *c, const mp_l
     for (unsigned i = COMB_SPACING; i-- > 0;) {
         mp_limb_t u = 0;
         for (unsigned j = 0; j < COMB_TEETH; j++)
-            u |= scalar_bit(k, j * COMB_SPACING + i) << j;
+            u |= limb_bit(k, SN, j * COMB_SPACING + i) << j;
         ec_dbl(f, &acc, &acc);
         ct_lookup(t.x, c->t[0].x, COMB_SIZE, 2 * SN, (size_t)u);
         madd_masked(sp, &acc, &t, u);

@@ -484,6 +484,57 @@ START_TEST(sakke_rfc6508_kms_side)
 }
 END_TEST
 
+/* Edge scalars through the public API: z = q - 1 gives Z = -P, and
+ * identifiers chosen so that b + z is 1, q - 1 or 0 mod q give RSK = P,
+ * -P, or no key. */
+START_TEST(sakke_edge_scalars)
+{
+    uint8_t q[128], t[128], Z[257], rsk[257], gen[257], neg[257], p[128], two = 2;
+    unhex(q, sizeof q, S_Q);
+    unhex(p, sizeof p, S_P);
+    unhex(gen, sizeof gen, S_GEN);
+    /* -P = (Px, p - Py) */
+    memcpy(neg, gen, 129);
+    unsigned borrow = 0;
+    for (int i = 127; i >= 0; i--) {
+        int v = (int)p[i] - (int)gen[129 + i] - (int)borrow;
+        borrow = v < 0;
+        neg[129 + i] = (uint8_t)(v + (borrow ? 256 : 0));
+    }
+    /* t = q - k for small k */
+#define Q_MINUS(k)                                                       \
+    do {                                                                 \
+        unsigned b_ = (k);                                               \
+        for (int i = 127; i >= 0; i--) {                                 \
+            int v = (int)q[i] - (int)(b_ & 0xff) - (int)(b_ >> 8);       \
+            b_ = (unsigned)(v < 0) << 8;                                 \
+            t[i] = (uint8_t)(v + (v < 0 ? 256 : 0));                     \
+        }                                                                \
+    } while (0)
+    Q_MINUS(1);
+    ck_assert_int_eq(ibc_sakke_kms_public(t, 128, Z), IBC_OK);
+    ck_assert_mem_eq(Z, neg, 257);
+    ck_assert_int_eq(ibc_sakke_issue_rsk(&two, 1, t, 128, rsk), IBC_OK); /* b + z = q + 1 */
+    ck_assert_mem_eq(rsk, gen, 257);
+    Q_MINUS(3);
+    ck_assert_int_eq(ibc_sakke_issue_rsk(&two, 1, t, 128, rsk), IBC_OK); /* b + z = q - 1 */
+    ck_assert_mem_eq(rsk, neg, 257);
+    Q_MINUS(2);
+    ck_assert_int_eq(ibc_sakke_issue_rsk(&two, 1, t, 128, rsk), IBC_ERANGE); /* b + z = q */
+    for (size_t i = 0; i < sizeof rsk; i++)
+        ck_assert_uint_eq(rsk[i], 0);
+    /* the RSK for b = q - 3 under z = 2 validates against Z = [2]P */
+    Q_MINUS(3);
+    ck_assert_int_eq(ibc_sakke_kms_public(&two, 1, Z), IBC_OK);
+    ck_assert_int_eq(ibc_sakke_validate_rsk(Z, 257, t, 128, neg, 257), IBC_OK);
+    uint8_t ssv[16], ed[273], ssv2[16];
+    ck_assert_int_eq(ibc_sakke_encap(Z, 257, t, 128, s_ssv, NULL, NULL, ssv, ed), IBC_OK);
+    ck_assert_int_eq(ibc_sakke_decap(Z, 257, t, 128, neg, 257, ed, 273, ssv2), IBC_OK);
+    ck_assert_mem_eq(ssv2, s_ssv, 16);
+#undef Q_MINUS
+}
+END_TEST
+
 START_TEST(sakke_rfc6508_user_side)
 {
     uint8_t ssv[16], ed[273];
@@ -790,6 +841,7 @@ static Suite *ibc_suite(void)
     tcase_add_checked_fixture(tc, sakke_setup, NULL);
     tcase_add_test(tc, sakke_rfc6508_kms_side);
     tcase_add_test(tc, sakke_rfc6508_user_side);
+    tcase_add_test(tc, sakke_edge_scalars);
     tcase_add_test(tc, sakke_rfc6508_precomputed);
     tcase_add_test(tc, sakke_decap_refusals);
     tcase_add_test(tc, sakke_rsk_refusals);
