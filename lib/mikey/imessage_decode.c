@@ -102,17 +102,20 @@ static int parse_idr(struct mk_reader *r, struct mikey_idr *idr)
 {
     uint32_t n;
     int rc;
-    if ((rc = mk_u8(r, &idr->role)) || (rc = mk_u8(r, &idr->type)) ||
-        (rc = mk_u16(r, &n)) || (rc = mk_bytes(r, n, &idr->id)))
+    /* Role and type are checked before the length is trusted. */
+    if ((rc = mk_u8(r, &idr->role)) || (rc = mk_u8(r, &idr->type)))
         return rc;
-    if (idr->type > MIKEY_IDT_BYTES || n == 0)
-        return MIKEY_EFIELD;
     switch (idr->role) {
     case MIKEY_ROLE_I: case MIKEY_ROLE_R: case MIKEY_ROLE_KMSI: case MIKEY_ROLE_KMSR:
-        return MIKEY_OK;
+        break;
     default:
         return MIKEY_EFIELD;
     }
+    if (idr->type > MIKEY_IDT_BYTES)
+        return MIKEY_EFIELD;
+    if ((rc = mk_u16(r, &n)) || (rc = mk_bytes(r, n, &idr->id)))
+        return rc;
+    return n == 0 ? MIKEY_EFIELD : MIKEY_OK;
 }
 
 static int parse_sp(struct mk_reader *r, struct mikey_sp *sp)
@@ -150,13 +153,12 @@ static int parse_sakke_body(struct mk_reader *r, struct mikey_sakke *s)
 {
     uint32_t n;
     int rc;
-    if ((rc = mk_u8(r, &s->params)) || (rc = mk_u8(r, &s->id_scheme)) ||
-        (rc = mk_u16(r, &n)) || (rc = mk_bytes(r, n, &s->data)))
+    if ((rc = mk_u8(r, &s->params)) || (rc = mk_u8(r, &s->id_scheme)) || (rc = mk_u16(r, &n)))
         return rc;
     if (s->params != MIKEY_SAKKE_PARAMS_1 || n != MIKEY_SAKKE_DATA_LEN ||
         (s->id_scheme != MIKEY_SAKKE_ID_TEL_URI && s->id_scheme != MIKEY_SAKKE_ID_3GPP_UID))
         return MIKEY_EFIELD;
-    return MIKEY_OK;
+    return mk_bytes(r, n, &s->data);
 }
 
 static int parse_ext(struct mk_reader *r, struct mikey_imsg *m)
