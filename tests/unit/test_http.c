@@ -657,6 +657,42 @@ START_TEST(access_log)
 }
 END_TEST
 
+static int have_ipv6_loopback(void)
+{
+    int s = socket(AF_INET6, SOCK_STREAM, 0);
+    if (s < 0)
+        return 0;
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    int ok = bind(s, (struct sockaddr *)&a, sizeof a) == 0;
+    close(s);
+    return ok;
+}
+
+START_TEST(several_listeners)
+{
+    int v6 = have_ipv6_loopback();
+    start_host(v6 ? "{ \"listen\": [\"127.0.0.1:0\", \"[::1]:0\", \"127.0.0.1:0\"], \"threads\": 1 }"
+                  : "{ \"listen\": [\"127.0.0.1:0\", \"127.0.0.1:0\", \"127.0.0.1:0\"], \"threads\": 1 }", 0);
+    unsigned p[3];
+    for (size_t i = 0; i < 3; i++) {
+        p[i] = seal_host_port(host, i);
+        ck_assert_uint_gt(p[i], 0);
+    }
+    ck_assert_uint_eq(seal_host_port(host, 3), 0);
+    ck_assert_uint_ne(p[0], p[2]);
+    http_resp_t r;
+    char u[128];
+    for (size_t i = 0; i < 3; i++) {
+        if (v6 && i == 1)
+            snprintf(u, sizeof u, "http://[::1]:%u/healthz", p[i]);
+        else
+            snprintf(u, sizeof u, "http://127.0.0.1:%u/healthz", p[i]);
+        ck_assert_msg(http_get(u, &r) == 200, "%s", u);
+        http_resp_free(&r);
+    }
+}
+END_TEST
+
 START_TEST(config_errors)
 {
     static const char *bad[] = {
@@ -1034,6 +1070,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, authorization_hook);
     tcase_add_test(tc, no_hook_no_certificate_is_401);
     tcase_add_test(tc, access_log);
+    tcase_add_test(tc, several_listeners);
     tcase_add_test(tc, config_errors);
     tcase_add_test(tc, outbound_plain);
     tcase_add_test(tc, outbound_pending_at_shutdown);
