@@ -191,7 +191,7 @@ mp_limb_t ec_equal_aff(const mont_ctx *f, const ec_jac *p, const ec_aff *q)
 
 void ec_madd_vt(const mont_ctx *f, ec_jac *r, const ec_jac *p, const ec_aff *q)
 {
-    fp_t z1z1, u2, s2, h, rr;
+    fp_t z1z1, u2, s2, h, hh, i, j, rr, v, y1j, t;
 
     if (mont_is_zero(f, p->z)) {
         memcpy(r->x, q->x, sizeof(fp_t));
@@ -199,6 +199,7 @@ void ec_madd_vt(const mont_ctx *f, ec_jac *r, const ec_jac *p, const ec_aff *q)
         memcpy(r->z, f->one, sizeof(fp_t));
         return;
     }
+    /* madd-2007-bl with the exceptional cases p = +-q taken out */
     mont_sqr(f, z1z1, p->z);
     mont_mul(f, u2, q->x, z1z1);
     mont_mul(f, s2, q->y, p->z);
@@ -212,5 +213,23 @@ void ec_madd_vt(const mont_ctx *f, ec_jac *r, const ec_jac *p, const ec_aff *q)
             ec_set_inf(f, r);
         return;
     }
-    ec_madd(f, r, p, q);
+    mont_add(f, rr, rr, rr);
+    mont_sqr(f, hh, h);
+    mont_add(f, i, hh, hh);
+    mont_add(f, i, i, i);
+    mont_mul(f, j, h, i);
+    mont_mul(f, v, p->x, i);
+    mont_mul(f, y1j, p->y, j);
+    mont_add(f, t, p->z, h);
+    mont_sqr(f, t, t);
+    mont_sub(f, t, t, z1z1);
+    mont_sub(f, r->z, t, hh);
+    mont_sqr(f, t, rr);
+    mont_sub(f, t, t, j);
+    mont_sub(f, t, t, v);
+    mont_sub(f, r->x, t, v);
+    mont_sub(f, v, v, r->x);
+    mont_mul(f, v, v, rr);
+    mont_add(f, y1j, y1j, y1j);
+    mont_sub(f, r->y, v, y1j);
 }

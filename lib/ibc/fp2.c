@@ -86,8 +86,8 @@ int fp2_to_pfp(const mont_ctx *f, fp_t r, const fp2 *x, ibc_blind *bl)
     return ok;
 }
 
-/* The table holds t with T[u] ~ 1 + t i, so multiplying by an entry costs
- * 2M: (a + b i)(1 + t i) = (a - b t) + (b + a t) i. */
+/* The tables hold t with T[u] ~ 1 + t i, so multiplying by an entry
+ * costs 2M: (a + b i)(1 + t i) = (a - b t) + (b + a t) i. */
 int fp2_comb_build(const sakke_params *sp, fp2_comb *c, const fp_t g)
 {
     const mont_ctx *f = &sp->fp;
@@ -104,28 +104,31 @@ int fp2_comb_build(const sakke_params *sp, fp2_comb *c, const fp_t g)
     }
     memcpy(base.a, f->one, sizeof(fp_t));
     memcpy(base.b, g, sizeof(fp_t));
-    memcpy(e[0].a, f->one, sizeof(fp_t));
-    memset(e[0].b, 0, sizeof(fp_t));
-    for (unsigned j = 0; j < COMB_TEETH; j++) {
-        if (j)
-            for (unsigned i = 0; i < COMB_SPACING; i++)
-                fp2_sqr(f, &base, &base);
-        for (unsigned u = 1u << j; u < (2u << j); u++)
-            fp2_mul(f, &e[u], &e[u - (1u << j)], &base);
-    }
-    /* Normalise all entries with one inversion (Montgomery's trick). */
-    memcpy(acc[0], e[0].a, sizeof(fp_t));
-    for (size_t k = 1; k < n; k++)
-        mont_mul(f, acc[k], acc[k - 1], e[k].a);
-    mont_inv(f, inv, acc[n - 1], NULL); /* g is public */
-    for (size_t k = n; k-- > 0;) {
-        if (k > 0) {
-            mont_mul(f, t, inv, acc[k - 1]);
-            mont_mul(f, inv, inv, e[k].a);
-        } else {
-            memcpy(t, inv, sizeof(fp_t));
+    for (unsigned tb = 0; tb < COMB_TABLES; tb++) {
+        memcpy(e[0].a, f->one, sizeof(fp_t));
+        memset(e[0].b, 0, sizeof(fp_t));
+        for (unsigned j = 0; j < COMB_TEETH; j++) {
+            if (tb || j)
+                for (unsigned i = 0; i < COMB_SPACING; i++)
+                    fp2_sqr(f, &base, &base);
+            for (unsigned u = 1u << j; u < (2u << j); u++)
+                fp2_mul(f, &e[u], &e[u - (1u << j)], &base);
         }
-        mont_mul(f, c->t[k], e[k].b, t);
+        /* Normalise all entries with one inversion (Montgomery's trick);
+         * g is public. */
+        memcpy(acc[0], e[0].a, sizeof(fp_t));
+        for (size_t k = 1; k < n; k++)
+            mont_mul(f, acc[k], acc[k - 1], e[k].a);
+        mont_inv(f, inv, acc[n - 1], NULL);
+        for (size_t k = n; k-- > 0;) {
+            if (k > 0) {
+                mont_mul(f, t, inv, acc[k - 1]);
+                mont_mul(f, inv, inv, e[k].a);
+            } else {
+                memcpy(t, inv, sizeof(fp_t));
+            }
+            mont_mul(f, c->t[tb][k], e[k].b, t);
+        }
     }
     free(e);
     free(acc);
@@ -141,15 +144,17 @@ void fp2_comb_pow(const sakke_params *sp, fp2 *r, const fp2_comb *c, const mp_li
     memcpy(acc.a, f->one, sizeof(fp_t));
     memset(acc.b, 0, sizeof(fp_t));
     for (unsigned i = COMB_SPACING; i-- > 0;) {
-        mp_limb_t u = 0;
-        for (unsigned j = 0; j < COMB_TEETH; j++)
-            u |= limb_bit(k, SN, j * COMB_SPACING + i) << j;
         fp2_sqr(f, &acc, &acc);
-        ct_lookup(t, c->t[0], COMB_SIZE, SN, (size_t)u);
-        mont_mul(f, t0, acc.b, t);
-        mont_mul(f, t1, acc.a, t);
-        mont_sub(f, acc.a, acc.a, t0);
-        mont_add(f, acc.b, acc.b, t1);
+        for (unsigned tb = 0; tb < COMB_TABLES; tb++) {
+            mp_limb_t u = 0;
+            for (unsigned j = 0; j < COMB_TEETH; j++)
+                u |= limb_bit(k, SN, (tb * COMB_TEETH + j) * COMB_SPACING + i) << j;
+            ct_lookup(t, c->t[tb][0], COMB_SIZE, SN, (size_t)u);
+            mont_mul(f, t0, acc.b, t);
+            mont_mul(f, t1, acc.a, t);
+            mont_sub(f, acc.a, acc.a, t0);
+            mont_add(f, acc.b, acc.b, t1);
+        }
     }
     *r = acc;
     ibc_wipe(&acc, sizeof acc);

@@ -125,8 +125,8 @@ void ec_mul_ct(const sakke_params *sp, ec_jac *r, const ec_aff *p,
     ibc_wipe(ny, sizeof ny);
 }
 
-/* Comb: T[u] = sum over set bits j of u of [2^(j*SPACING)]P.  Built from
- * public data with complete variable-time additions. */
+/* Comb: T_t[u] = sum over set bits j of u of [2^((t TEETH + j) SPACING)]P.
+ * Built from public data with complete variable-time additions. */
 int ec_comb_build(const sakke_params *sp, ec_comb *c, const ec_aff *p)
 {
     const mont_ctx *f = &sp->fp;
@@ -141,23 +141,25 @@ int ec_comb_build(const sakke_params *sp, ec_comb *c, const ec_aff *p)
         return IBC_ENOMEM;
     }
     ec_from_aff(sp, &base, p);
-    ec_set_inf(f, &jt[0]);
-    for (unsigned j = 0; j < COMB_TEETH; j++) {
-        if (j)
-            for (unsigned i = 0; i < COMB_SPACING; i++)
-                ec_dbl(f, &base, &base);
-        jt[1u << j] = base;
-        for (unsigned u = (1u << j) + 1; u < (2u << j); u++)
-            ec_add_vt(f, &jt[u], &jt[u - (1u << j)], &base);
+    for (unsigned t = 0; t < COMB_TABLES; t++) {
+        ec_set_inf(f, &jt[0]);
+        for (unsigned j = 0; j < COMB_TEETH; j++) {
+            if (t || j)
+                for (unsigned i = 0; i < COMB_SPACING; i++)
+                    ec_dbl(f, &base, &base);
+            jt[1u << j] = base;
+            for (unsigned u = (1u << j) + 1; u < (2u << j); u++)
+                ec_add_vt(f, &jt[u], &jt[u - (1u << j)], &base);
+        }
+        ec_batch_to_aff(f, c->t[t] + 1, jt + 1, n - 1, scratch, NULL);
+        c->t[t][0] = c->t[t][1];
     }
-    ec_batch_to_aff(f, c->t + 1, jt + 1, n - 1, scratch, NULL);
-    c->t[0] = c->t[1];
     free(jt);
     free(scratch);
     return IBC_OK;
 }
 
-/* Column i of k (bits i, i + SPACING, ...) selects T[u].  Exceptional
+/* Column i of k in table t: bits (t TEETH + j) SPACING + i.  Exceptional
  * additions acc = +-T[u] with acc != O would need the bits already
  * processed to be congruent to +-the column mod q; for the hashed and
  * random scalars used here the chance is about 2^-1000 per step. */
@@ -165,18 +167,20 @@ void ec_comb_mul(const sakke_params *sp, ec_jac *r, const ec_comb *c, const mp_l
 {
     const mont_ctx *f = &sp->fp;
     ec_jac acc;
-    ec_aff t;
+    ec_aff e;
 
     ec_set_inf(f, &acc);
     for (unsigned i = COMB_SPACING; i-- > 0;) {
-        mp_limb_t u = 0;
-        for (unsigned j = 0; j < COMB_TEETH; j++)
-            u |= limb_bit(k, SN, j * COMB_SPACING + i) << j;
         ec_dbl(f, &acc, &acc);
-        ct_lookup(t.x, c->t[0].x, COMB_SIZE, 2 * SN, (size_t)u);
-        madd_masked(sp, &acc, &t, u);
+        for (unsigned t = 0; t < COMB_TABLES; t++) {
+            mp_limb_t u = 0;
+            for (unsigned j = 0; j < COMB_TEETH; j++)
+                u |= limb_bit(k, SN, (t * COMB_TEETH + j) * COMB_SPACING + i) << j;
+            ct_lookup(e.x, c->t[t][0].x, COMB_SIZE, 2 * SN, (size_t)u);
+            madd_masked(sp, &acc, &e, u);
+        }
     }
     *r = acc;
     ibc_wipe(&acc, sizeof acc);
-    ibc_wipe(&t, sizeof t);
+    ibc_wipe(&e, sizeof e);
 }

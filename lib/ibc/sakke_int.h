@@ -40,11 +40,15 @@ void ec_from_aff(const sakke_params *sp, ec_jac *r, const ec_aff *a);
 void ec_mul_ct(const sakke_params *sp, ec_jac *r, const ec_aff *p,
                const mp_limb_t *k, unsigned nbits);
 
-/* Fixed-base comb for one point: TEETH rows of SPACING bits each. */
-#define COMB_TEETH 7
-#define COMB_SPACING ((1022 + COMB_TEETH - 1) / COMB_TEETH)
+/* Fixed-base comb (Lim-Lee) for one base: TABLES tables of 2^TEETH
+ * entries; the scalar's 1022 bits are cut into TABLES * TEETH teeth of
+ * SPACING bits, so a multiplication costs SPACING doublings and
+ * TABLES * SPACING additions (64 and 128 here; 128 KiB per point). */
+#define COMB_TABLES 2
+#define COMB_TEETH 8
+#define COMB_SPACING ((1022 + COMB_TABLES * COMB_TEETH - 1) / (COMB_TABLES * COMB_TEETH))
 #define COMB_SIZE (1u << COMB_TEETH)
-typedef struct { ec_aff t[COMB_SIZE]; } ec_comb;
+typedef struct { ec_aff t[COMB_TABLES][COMB_SIZE]; } ec_comb;
 int ec_comb_build(const sakke_params *sp, ec_comb *c, const ec_aff *p);
 /* r = [k]p for k < q, constant time in k. */
 void ec_comb_mul(const sakke_params *sp, ec_jac *r, const ec_comb *c, const mp_limb_t *k);
@@ -58,7 +62,7 @@ void fp2_pow_ct(const sakke_params *sp, fp2 *r, const fp2 *x, const mp_limb_t *k
 int fp2_to_pfp(const mont_ctx *f, fp_t r, const fp2 *x, ibc_blind *bl);
 
 /* Fixed-base comb for g^k in PF_p; entries normalised to 1 + t i. */
-typedef struct { fp_t t[COMB_SIZE]; } fp2_comb;
+typedef struct { fp_t t[COMB_TABLES][COMB_SIZE]; } fp2_comb;
 int fp2_comb_build(const sakke_params *sp, fp2_comb *c, const fp_t g);
 void fp2_comb_pow(const sakke_params *sp, fp2 *r, const fp2_comb *c, const mp_limb_t *k);
 
