@@ -391,6 +391,30 @@ def test_mtls(seald):
         conn.close()
 
 
+def test_api_root(api):
+    """With api_root configured, Location and resUri are absolute URIs."""
+    root = "https://gms.example.com:8443/seal"
+    s2 = H.Seald(seal_s_conf={"api_root": root + "/"}).start()
+    c2 = Client(s2, api)
+    r = c2("POST", BASE, {"valGroupId": "rooted"})
+    loc = r.headers.get("location", "")
+    check(r.status == 201 and loc.startswith(root + BASE + "/") and r.json().get("resUri") == loc,
+          "api_root Location %r: %r" % (loc, r))
+    r = c2("GET", BASE)
+    check(r.status == 200 and r.json()[0]["resUri"] == loc, "api_root in list: %r" % r)
+    c2.conn.close()
+    check(s2.stop() == 0, "second seald exits 0")
+    s2.cleanup()
+
+    bad = H.Seald(seal_s_conf={"api_root": "gms.example.com"})
+    try:
+        bad.start(tries=1)
+        check(False, "a bad api_root must stop start-up")
+    except H.StartError as e:
+        check("$.plugins.seal_s.api_root" in e.log, "error names the setting: %s" % e.log[-500:])
+    bad.cleanup()
+
+
 def main():
     spec = OC.find_spec_dir()
     if not spec:
@@ -409,6 +433,7 @@ def main():
     test_methods(c, doc_id)
     test_delete(c, doc_id)
     test_mtls(seald)
+    test_api_root(api)
     c.conn.close()
     rc = seald.stop()
     check(rc == 0, "seald exits 0 on SIGTERM (got %r)" % rc)

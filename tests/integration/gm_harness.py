@@ -98,12 +98,19 @@ def free_port():
     return port
 
 
+class StartError(RuntimeError):
+    def __init__(self, msg, log):
+        super().__init__(msg)
+        self.log = log
+
+
 class Seald:
     """One seald process over a persistent temp dir (store, certs, logs)."""
     _all = []
 
-    def __init__(self, tmp=None):
+    def __init__(self, tmp=None, seal_s_conf=None):
         self.seald, self.plugin_dirs = build_paths()
+        self.seal_s_conf = seal_s_conf or {}
         self.tmp = tmp or tempfile.mkdtemp(prefix="seald-gm-")
         self.certs = make_certs(self.tmp)
         self.proc = None
@@ -123,7 +130,7 @@ class Seald:
             "plugins": {
                 "store_sqlite": {"path": os.path.join(self.tmp, "seal.db")},
                 "gm": {},
-                "seal_s": {},
+                "seal_s": self.seal_s_conf,
             },
         }
 
@@ -150,7 +157,7 @@ class Seald:
             text = self.log_text()
             self.kill()
             if "in use" not in text.lower():
-                raise RuntimeError("seald did not start:\n" + text)
+                raise StartError("seald did not start:\n" + text, text)
         raise RuntimeError("no free port after %d tries" % tries)
 
     def _wait_ready(self, timeout=60.0):
