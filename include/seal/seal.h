@@ -12,5 +12,6 @@
 #include <seal/event.h>
 #include <seal/http.h>
 #include <seal/store.h>
+#include <seal/crypto.h>
 
 #endif

@@ -8,7 +8,7 @@
  * version-script node, fields at the end of a size-tagged struct); bump MAJOR
  * only for an incompatible change (see doc/plugin-abi.md). */
 #define SEAL_ABI_MAJOR 1
-#define SEAL_ABI_MINOR 0
+#define SEAL_ABI_MINOR 1
 
 /* True when the headers being compiled against offer at least ABI maj.min. */
 #define SEAL_ABI_AT_LEAST(maj, min) \
