@@ -12,6 +12,7 @@
 #include "host-private.h"
 
 #define SEAL_DEFAULT_STORE "store_sqlite"
+#define SEAL_DEFAULT_CRYPTO "crypto_gnutls"
 
 seal_host_t *seal_host_new(void)
 {
@@ -170,6 +171,21 @@ seal_status_t seal_host_load(seal_host_t *host)
         }
         if (st != SEAL_OK) return st;
         if ((st = add_plugin(host, p)) != SEAL_OK) return st;
+    }
+    /* The GnuTLS crypto backend is the default when the configuration names
+     * no crypto plugin; a host without it just has no crypto. */
+    const char *want_crypto = NULL;
+    (void)seal_conf_string(root_of(host), "crypto", NULL, &want_crypto);
+    int have_crypto = 0;
+    for (size_t i = 0; i < host->plugins.n; i++)
+        if (strncmp(((seal_plugin_t *)host->plugins.v[i])->name, "crypto_", 7) == 0)
+            have_crypto = 1;
+    if (!have_crypto && !want_crypto) {
+        seal_plugin_t *p;
+        seal_status_t st = seal_loader_open(host, SEAL_DEFAULT_CRYPTO, &p);
+        if (st == SEAL_OK) st = add_plugin(host, p);
+        else if (st == SEAL_E_NOTFOUND) st = SEAL_OK;
+        if (st != SEAL_OK) return st;
     }
     /* The embedded store is the default when the configuration names none. */
     const char *want = NULL;
