@@ -10,6 +10,7 @@ import socket
 import ssl
 import sys
 
+sys.dont_write_bytecode = True   # no __pycache__ in the (maybe read-only) source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gm_harness as H  # noqa: E402
 

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True   # no __pycache__ in the (maybe read-only) source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gm_harness as H  # noqa: E402
 
