@@ -7,7 +7,9 @@
       after 0.5 s idle. Each process is stopped by its PID.
   measure.py conf <out> <port> <tmpdir> <threads> <tls: 0|1> <plugin.so>...
       writes a seald configuration loading every plugin given, plain HTTP or
-      HTTPS with tmpdir/pki/server.{pem,key}, store and logs in tmpdir.
+      HTTPS with tmpdir/pki/server.{pem,key}, store and logs in tmpdir; when
+      tmpdir/body exists, bench_allow serves it (with tmpdir/body.type and
+      tmpdir/body.etag) at /bench/doc.
   measure.py port
       prints a free TCP port on 127.0.0.1.
 """
@@ -37,7 +39,7 @@ def first_answer(port, proc, deadline):
 
 
 def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
+    with open("/proc/%d/status" % pid) as f:  # Linux
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
@@ -58,7 +60,8 @@ def startup(seald, conf, port, runs):
                 time.sleep(0.5)
                 rss = rss_kb(proc.pid)
         finally:
-            os.kill(proc.pid, signal.SIGTERM)
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
@@ -74,6 +77,13 @@ def conf(out, port, tmp, threads, tls, plugins):
         if d not in dirs:
             dirs.append(d)
         blocks[name] = {"path": os.path.join(tmp, "seal.db")} if name == "store_sqlite" else {}
+    body = os.path.join(tmp, "body")
+    if "bench_allow" in blocks and os.path.exists(body):
+        blocks["bench_allow"] = {"body_file": body}
+        for key, ext in (("content_type", ".type"), ("etag", ".etag")):
+            if os.path.exists(body + ext):
+                with open(body + ext) as f:
+                    blocks["bench_allow"][key] = f.read().strip()
     http = {"listen": ["127.0.0.1:%d" % port], "threads": threads}
     if tls:
         http["tls"] = {"cert": os.path.join(tmp, "pki", "server.pem"),

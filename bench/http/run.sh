@@ -13,6 +13,9 @@
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-${BUILD:-$src/build}}" && pwd)
+# The plugin is built against the headers of the tree that build came from.
+bsrc=$(sed -n 's/^abs_top_srcdir = //p' "$build/Makefile")
+[ -n "$bsrc" ] || bsrc=$src
 DURATION=${DURATION:-5}
 CONNS=${CONNS:-32}
 WRK_THREADS=${WRK_THREADS:-2}
@@ -42,7 +45,7 @@ export LD_LIBRARY_PATH
 
 cc -O2 -o "$tmp/bare_mhd" "$src/bench/http/bare_mhd.c" $(pkg-config --cflags --libs libmicrohttpd)
 mkdir "$tmp/plugins"
-cc -O2 -shared -fPIC -I"$src/include" -o "$tmp/plugins/bench_allow.so" \
+cc -O2 -shared -fPIC -I"$bsrc/include" -o "$tmp/plugins/bench_allow.so" \
     "$src/bench/http/bench_allow.c" -L"$build/core/.libs" -lseal -Wl,-z,now
 sh "$src/tests/unit/http_certs.sh" "$tmp/pki"
 plugins=$(ls "$build"/plugins/*/*/.libs/*.so 2>/dev/null || true)
@@ -77,7 +80,7 @@ bare_up() {
     bare_pid=$!
     pids="$pids $bare_pid"
     i=0
-    until grep -q '^port ' "$tmp/bare.out"; do
+    until grep -qs '^port ' "$tmp/bare.out"; do
         i=$((i + 1)); [ $i -lt 200 ] || { cat "$tmp/bare.out" >&2; exit 1; }
         sleep 0.05
     done
@@ -122,27 +125,40 @@ curl -sf -o "$tmp/body" -D "$tmp/body.h" "$base$path"
 ctype=$(sed -n 's/^[Cc]ontent-[Tt]ype: *\([^[:space:]]*\).*/\1/p' "$tmp/body.h")
 etag=$(sed -n 's/^[Ee][Tt]ag: *\([^[:space:]]*\).*/\1/p' "$tmp/body.h")
 [ -n "$etag" ] || etag=-
+printf '%s\n' "$ctype" >"$tmp/body.type"
+[ "$etag" = - ] || printf '%s\n' "$etag" >"$tmp/body.etag"
 echo "GET $path: $(wc -c <"$tmp/body") bytes of $ctype"
+stop_all       # restarted below with /bench/doc serving the same bytes
+
+# line <name> <seald req/s> <seald us> <bare req/s> <bare us>: prints, sets ratio
+line() {
+    ratio=$(awk -v s="$2" -v b="$4" 'BEGIN { printf "%.2f", (b ? s / b : 0) }')
+    cratio=$(awk -v s="$3" -v b="$5" 'BEGIN { printf "%.2f", (s > 0 ? b / s : 0) }')
+    printf '%-12s seald %7d req/s %5.1f us CPU/req | bare %7d req/s %5.1f us CPU/req | ratio %s (CPU %s)\n' \
+        "$1" "$2" "$3" "$4" "$5" "$ratio" "$cratio"
+}
 
 results=""
 for tls in 0 1; do
-    [ "$tls" = 1 ] && seald_up 1
+    seald_up "$tls"
     bare_up "$tls"
-    s=0; b=0; sc=0; bc=0; r=0
+    s=0; b=0; f=0; sc=0; bc=0; fc=0; r=0
     while [ $r -lt "$ROUNDS" ]; do
         set -- $(rps "$seald_pid" "$base$path")
         s=$(best "$1" $s); sc=$(least "$2" $sc)
         set -- $(rps "$bare_pid" "$bare")
         b=$(best "$1" $b); bc=$(least "$2" $bc)
+        set -- $(rps "$seald_pid" "$base/bench/doc")
+        f=$(best "$1" $f); fc=$(least "$2" $fc)
         r=$((r + 1))
     done
     stop_all
     name=http; [ "$tls" = 1 ] && name=https
-    ratio=$(awk -v s="$s" -v b="$b" 'BEGIN { printf "%.2f", b ? s / b : 0 }')
-    cratio=$(awk -v s="$sc" -v b="$bc" 'BEGIN { printf "%.2f", (s > 0 ? b / s : 0) }')
-    printf '%-5s seald %7d req/s %6.1f us CPU/req   bare %7d req/s %6.1f us CPU/req   ratio %s (CPU %s)\n' \
-        "$name" "$s" "$sc" "$b" "$bc" "$ratio" "$cratio"
+    line "$name front" "$f" "$fc" "$b" "$bc"
+    line "$name gm GET" "$s" "$sc" "$b" "$bc"
     results="$results ratio_$name=$ratio"
 done
+echo "(front: GET /bench/doc, the same bytes from a trivial handler: the HTTP front's own cost;"
+echo " gm GET: GET $path through seal_s, gm and store_sqlite)"
 printf 'startup to first answer: %s ms; idle RSS: %s kB\n' "$startup_ms" "$idle_rss_kb"
 echo "${results# } startup_ms=$startup_ms idle_rss_kb=$idle_rss_kb"
