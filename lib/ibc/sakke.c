@@ -80,7 +80,10 @@ static int mul_gen(const sakke_params *sp, uint8_t out[IBC_SAKKE_POINT_LEN], con
     blind_init(&bl, "sakke [k]P", k, SN * sizeof *k, NULL, 0);
     ok = ec_to_aff(&sp->fp, &a, &j, &bl);
     ibc_wipe(&bl, sizeof bl);
-    ec_encode(sp, out, &a);
+    if (ok)
+        ec_encode(sp, out, &a);
+    else
+        memset(out, 0, IBC_SAKKE_POINT_LEN);
     ibc_wipe(&j, sizeof j);
     ibc_wipe(&a, sizeof a);
     return ok ? IBC_OK : IBC_ERANGE;
