@@ -13,7 +13,7 @@ top=$(pwd)
 # Build and test dependencies (Debian 12 package names; README lists them).
 DEPS="build-essential autoconf automake libtool libltdl-dev pkg-config
  libmicrohttpd-dev libjson-c-dev libgnutls28-dev nettle-dev libgmp-dev
- libcurl4-gnutls-dev libsqlite3-dev check libsubunit-dev
+ libcurl4-gnutls-dev libsqlite3-dev check libsubunit-dev librhonabwy-dev libargon2-dev
  gnutls-bin curl python3 python3-yaml python3-jsonschema abigail-tools"
 
 install_deps() {
