@@ -181,7 +181,8 @@ void seal_http_client_free(seal_http_client_t *c);   /* finishes pending calls w
 seal_status_t seal_log_open(const char *file, int level);
 seal_status_t seal_log_reopen(void);
 void seal_log_close(void);
-void seal_log_access(const char *line);     /* one access-log line */
+void seal_log_access(const char *line);     /* one access-log line (buffered) */
+void seal_log_flush(void);                  /* writes the buffered access lines */
 void seal_log_set_access_file(const char *file);
 
 #endif

@@ -327,6 +327,7 @@ void seal_host_shutdown(seal_host_t *host)
         if (p->inited && p->desc->fini) p->desc->fini(p);
         p->inited = 0;
     }
+    seal_log_flush();
     /* user data may point into plugin code: free it before unloading. */
     seal_registry_free(host);
     seal_events_free_subs(host);

@@ -4,6 +4,7 @@
  * log, reopened on SIGHUP (logrotate). */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,14 @@ static struct {
     char *access_file;
     _Atomic int level;
 } g_log = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, NULL, NULL, SEAL_LOG_INFO };
+
+/* Pending access lines, under g_log.lock (see seal_log_access). */
+static struct {
+    char buf[64 * 1024];
+    size_t len;
+} g_access;
+
+static void access_flush_locked(void);
 
 static const char *level_name(int level)
 {
@@ -61,6 +70,7 @@ seal_status_t seal_log_open(const char *file, int level)
 void seal_log_set_access_file(const char *file)
 {
     pthread_mutex_lock(&g_log.lock);
+    access_flush_locked();
     if (g_log.access) fclose(g_log.access);
     free(g_log.access_file);
     g_log.access = NULL;
@@ -77,6 +87,7 @@ seal_status_t seal_log_reopen(void)
 {
     seal_status_t st = SEAL_OK;
     pthread_mutex_lock(&g_log.lock);
+    access_flush_locked();
     if (g_log.file) {
         FILE *f = open_append(g_log.file);
         if (f) { fclose(g_log.out); g_log.out = f; } else st = SEAL_E_IO;
@@ -92,6 +103,7 @@ seal_status_t seal_log_reopen(void)
 void seal_log_close(void)
 {
     pthread_mutex_lock(&g_log.lock);
+    access_flush_locked();
     if (g_log.out) fclose(g_log.out);
     if (g_log.access) fclose(g_log.access);
     free(g_log.file);
@@ -106,14 +118,21 @@ int seal_log_enabled(int level)
     return level <= g_log.level;
 }
 
+/* "2026-11-28T08:31:01.123Z"; the seconds part is formatted once per second
+ * per thread, since gmtime_r and strftime are a good part of a log line. */
 static void stamp(char *buf, size_t len)
 {
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[24];
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
+    if (ts.tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+        cached_sec = ts.tv_sec;
+    }
+    snprintf(buf, len, "%s.%03ldZ", cached, ts.tv_nsec / 1000000);
 }
 
 void seal_log(seal_plugin_t *self, int level, const char *fmt, ...)
@@ -135,12 +154,65 @@ void seal_log(seal_plugin_t *self, int level, const char *fmt, ...)
     pthread_mutex_unlock(&g_log.lock);
 }
 
+/* Access lines are many and small: they are gathered in a buffer and written
+ * when it fills, at least every ACCESS_FLUSH_MS by a flusher thread, and at
+ * reopen and close, so a request costs no write(2) of its own. */
+#define ACCESS_BUF (64 * 1024)
+#define ACCESS_FLUSH_MS 500
+
+static void access_flush_locked(void)
+{
+    if (g_access.len == 0) return;
+    FILE *f = g_log.access ? g_log.access : (g_log.out ? g_log.out : stderr);
+    fwrite(g_access.buf, 1, g_access.len, f);
+    fflush(f);
+    g_access.len = 0;
+}
+
+static void *access_flusher(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct timespec ts = { 0, ACCESS_FLUSH_MS * 1000000L };
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&g_log.lock);
+        access_flush_locked();
+        pthread_mutex_unlock(&g_log.lock);
+    }
+    return NULL;
+}
+
+static void access_flusher_start(void)
+{
+    pthread_t t;
+    sigset_t all, old;
+    /* The flusher must not take the host's signals. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    if (pthread_create(&t, NULL, access_flusher, NULL) == 0) pthread_detach(t);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void seal_log_flush(void)
+{
+    pthread_mutex_lock(&g_log.lock);
+    access_flush_locked();
+    pthread_mutex_unlock(&g_log.lock);
+}
+
 void seal_log_access(const char *line)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     char ts[40];
+    pthread_once(&once, access_flusher_start);
     stamp(ts, sizeof ts);
     pthread_mutex_lock(&g_log.lock);
-    FILE *f = g_log.access ? g_log.access : (g_log.out ? g_log.out : stderr);
-    fprintf(f, "%s access %s\n", ts, line);
+    size_t need = strlen(ts) + strlen(line) + 10;
+    if (g_access.len + need > ACCESS_BUF) access_flush_locked();
+    if (need <= ACCESS_BUF) {
+        int n = snprintf(g_access.buf + g_access.len, ACCESS_BUF - g_access.len,
+                         "%s access %s\n", ts, line);
+        if (n > 0) g_access.len += (size_t)n;
+    }
     pthread_mutex_unlock(&g_log.lock);
 }
