@@ -79,6 +79,13 @@ make_certs() {   # dir: a development CA, an ECDSA P-256 server and client certi
     echo "development certificates in $d (client: client.pem/client.key)"
 }
 
+# The official 3GPP OpenAPI files live beside the clone (not redistributed
+# here); the response-validation tests use them when present.
+if [ -z "${SEAL_OPENAPI_DIR:-}" ] && [ -d "$top/../shared/specs/openapi/Rel-18" ]; then
+    SEAL_OPENAPI_DIR=$(cd "$top/../shared/specs/openapi/Rel-18" && pwd)
+    export SEAL_OPENAPI_DIR
+fi
+
 case "${1:-}" in
 run)
     install_deps

@@ -31,14 +31,16 @@ class CheckError(AssertionError):
 
 def find_spec_dir(release="Rel-18"):
     """The folder of the official YAMLs: $SEAL_OPENAPI_DIR, else
-    tests/openapi/<release> in the source tree, else the shared copy."""
+    tests/openapi/<release> in the source tree, else the project's shared/
+    folder beside the clone (where the development machines and CI keep the
+    3GPP files, which are not ours to redistribute)."""
     cands = []
     if os.environ.get("SEAL_OPENAPI_DIR"):
         cands.append(os.environ["SEAL_OPENAPI_DIR"])
     top = os.environ.get("top_srcdir",
                          os.path.join(os.path.dirname(__file__), "..", ".."))
     cands.append(os.path.join(top, "tests", "openapi", release))
-    cands.append(os.path.join("/work/shared/specs/openapi", release))
+    cands.append(os.path.join(top, "..", "shared", "specs", "openapi", release))
     for c in cands:
         if os.path.isfile(os.path.join(c, "TS29122_CommonData.yaml")):
             return c

@@ -81,7 +81,7 @@ static seal_host_t *host_open_at(const char *path, const char *extra, seal_statu
 {
     char conf[1024];
     snprintf(conf, sizeof conf,
-             "{\"plugin_dir\": \"%s/plugins/stores/store_sqlite/.libs\","
+             "{\"plugin_dir\": \"%s/plugins/stores/store_sqlite/.libs\", \"http\": {\"listen\": \"127.0.0.1:0\"},"
              " \"plugins\": {\"store_sqlite\": {\"path\": \"%s\"%s}}}",
              builddir(), path, extra ? extra : "");
     test_self = NULL;
