@@ -1171,6 +1171,7 @@ static const seal_plugin_desc_t fake_desc = {
 START_TEST(test_two_backends)
 {
     fake_caps = SEAL_CRYPTO_CAP_RANDOM;
+    fake_freed = fake_random_calls = 0;
     /* Both loaded, none named: refused. */
     ck_assert_int_eq(host_open_with(", \"plugins\": {\"crypto_gnutls\": {}}", &fake_desc),
                      SEAL_E_CONFIG);
@@ -1198,6 +1199,7 @@ START_TEST(test_register_checks)
     /* A capability without its ops is refused at registration, init
      * fails, and the ctx is still freed exactly once. */
     fake_caps = SEAL_CRYPTO_CAP_RANDOM | SEAL_CRYPTO_CAP_SHA256;
+    fake_freed = 0;
     ck_assert_int_ne(host_open_with(", \"crypto\": \"crypto_fake\"", &fake_desc), SEAL_OK);
     teardown();
     ck_assert_int_eq(fake_freed, 1);
