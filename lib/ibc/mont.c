@@ -37,16 +37,18 @@ void mont_init(mont_ctx *c, const mp_limb_t *m, mp_size_t n)
 void mont_redc(const mont_ctx *c, mp_limb_t *r, mp_limb_t *t)
 {
     const mp_size_t n = c->n;
-    mp_limb_t tmp[MONT_MAXN];
+    const mp_limb_t minv = c->minv, *m = c->m;
+    mp_limb_t carry[MONT_MAXN];
 
-    /* After step i, t[i] is zero; it then holds the carry out of the
-     * addmul, which belongs at position i + n and is added at the end. */
+    /* Row i clears t[i]; its carry out belongs at position i + n and is
+     * added once at the end. */
     for (mp_size_t i = 0; i < n; i++)
-        t[i] = mpn_addmul_1(t + i, c->m, n, t[i] * c->minv);
-    mp_limb_t cy = mpn_add_n(r, t + n, t, n);
-    /* r + cy*R < 2m: subtract m when cy is set or r >= m. */
-    mp_limb_t bw = mpn_sub_n(tmp, r, c->m, n);
-    ct_cmov(r, tmp, n, 0 - (cy | (bw ^ 1)));
+        carry[i] = mpn_addmul_1(t + i, m, n, t[i] * minv);
+    mp_limb_t cy = mpn_add_n(r, t + n, carry, n);
+    /* r + cy R < 2m: subtract m, then add it back unless the subtraction
+     * was due (cy set or r >= m); cy - borrow is 0 or all-ones. */
+    cy -= mpn_sub_n(r, r, m, n);
+    mpn_cnd_add_n(cy, r, r, m, n);
 }
 
 void mont_mul(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b)
