@@ -86,12 +86,15 @@ int fp2_to_pfp(const mont_ctx *f, fp_t r, const fp2 *x, ibc_blind *bl)
     return ok;
 }
 
-/* The tables hold t with T[u] ~ 1 + t i, so multiplying by an entry
- * costs 2M: (a + b i)(1 + t i) = (a - b t) + (b + a t) i. */
-int fp2_comb_build(const sakke_params *sp, fp2_comb *c, const fp_t g)
+/* Comb tables for powers of g in PF_p.  Table tb holds, for each u of
+ * TEETH bits, t with prod_j g^(u_j 2^((tb TEETH + j) SPACING)) ~ 1 + t i,
+ * so multiplying by an entry costs 2M: (a + b i)(1 + t i) =
+ * (a - b t) + (b + a t) i.  Built from the public g. */
+static int comb_build(const sakke_params *sp, fp_t *out, const fp_t g, unsigned tables,
+                      unsigned teeth, unsigned spacing)
 {
     const mont_ctx *f = &sp->fp;
-    const size_t n = COMB_SIZE;
+    const size_t n = (size_t)1 << teeth;
     fp2 *e = malloc(n * sizeof *e);
     fp_t *acc = malloc(n * sizeof *acc);
     fp2 base;
@@ -104,18 +107,17 @@ int fp2_comb_build(const sakke_params *sp, fp2_comb *c, const fp_t g)
     }
     memcpy(base.a, f->one, sizeof(fp_t));
     memcpy(base.b, g, sizeof(fp_t));
-    for (unsigned tb = 0; tb < COMB_TABLES; tb++) {
+    for (unsigned tb = 0; tb < tables; tb++) {
         memcpy(e[0].a, f->one, sizeof(fp_t));
         memset(e[0].b, 0, sizeof(fp_t));
-        for (unsigned j = 0; j < COMB_TEETH; j++) {
+        for (unsigned j = 0; j < teeth; j++) {
             if (tb || j)
-                for (unsigned i = 0; i < COMB_SPACING; i++)
+                for (unsigned i = 0; i < spacing; i++)
                     fp2_sqr(f, &base, &base);
-            for (unsigned u = 1u << j; u < (2u << j); u++)
-                fp2_mul(f, &e[u], &e[u - (1u << j)], &base);
+            for (size_t u = (size_t)1 << j; u < ((size_t)2 << j); u++)
+                fp2_mul(f, &e[u], &e[u - ((size_t)1 << j)], &base);
         }
-        /* Normalise all entries with one inversion (Montgomery's trick);
-         * g is public. */
+        /* Normalise all entries with one inversion (Montgomery's trick). */
         memcpy(acc[0], e[0].a, sizeof(fp_t));
         for (size_t k = 1; k < n; k++)
             mont_mul(f, acc[k], acc[k - 1], e[k].a);
@@ -127,7 +129,7 @@ int fp2_comb_build(const sakke_params *sp, fp2_comb *c, const fp_t g)
             } else {
                 memcpy(t, inv, sizeof(fp_t));
             }
-            mont_mul(f, c->t[tb][k], e[k].b, t);
+            mont_mul(f, out[tb * n + k], e[k].b, t);
         }
     }
     free(e);
@@ -135,21 +137,24 @@ int fp2_comb_build(const sakke_params *sp, fp2_comb *c, const fp_t g)
     return IBC_OK;
 }
 
-void fp2_comb_pow(const sakke_params *sp, fp2 *r, const fp2_comb *c, const mp_limb_t *k)
+/* Constant time in k: every column is looked up with a masked scan. */
+static void comb_pow(const sakke_params *sp, fp2 *r, const fp_t *tab, unsigned tables,
+                     unsigned teeth, unsigned spacing, const mp_limb_t *k)
 {
     const mont_ctx *f = &sp->fp;
+    const size_t n = (size_t)1 << teeth;
     fp2 acc;
     fp_t t, t0, t1;
 
     memcpy(acc.a, f->one, sizeof(fp_t));
     memset(acc.b, 0, sizeof(fp_t));
-    for (unsigned i = COMB_SPACING; i-- > 0;) {
+    for (unsigned i = spacing; i-- > 0;) {
         fp2_sqr(f, &acc, &acc);
-        for (unsigned tb = 0; tb < COMB_TABLES; tb++) {
+        for (unsigned tb = 0; tb < tables; tb++) {
             mp_limb_t u = 0;
-            for (unsigned j = 0; j < COMB_TEETH; j++)
-                u |= limb_bit(k, SN, (tb * COMB_TEETH + j) * COMB_SPACING + i) << j;
-            ct_lookup(t, c->t[tb][0], COMB_SIZE, SN, (size_t)u);
+            for (unsigned j = 0; j < teeth; j++)
+                u |= limb_bit(k, SN, (tb * teeth + j) * spacing + i) << j;
+            ct_lookup(t, tab[tb * n], n, SN, (size_t)u);
             mont_mul(f, t0, acc.b, t);
             mont_mul(f, t1, acc.a, t);
             mont_sub(f, acc.a, acc.a, t0);
@@ -159,4 +164,26 @@ void fp2_comb_pow(const sakke_params *sp, fp2 *r, const fp2_comb *c, const mp_li
     *r = acc;
     ibc_wipe(&acc, sizeof acc);
     ibc_wipe(t, sizeof t);
+    ibc_wipe(t0, sizeof t0);
+    ibc_wipe(t1, sizeof t1);
+}
+
+int fp2_comb_build(const sakke_params *sp, fp2_comb *c, const fp_t g)
+{
+    return comb_build(sp, c->t[0], g, COMB_TABLES, COMB_TEETH, COMB_SPACING);
+}
+
+void fp2_comb_pow(const sakke_params *sp, fp2 *r, const fp2_comb *c, const mp_limb_t *k)
+{
+    comb_pow(sp, r, c->t[0], COMB_TABLES, COMB_TEETH, COMB_SPACING, k);
+}
+
+int fp2_gtab_build(const sakke_params *sp, fp_t tab[GTAB_SIZE])
+{
+    return comb_build(sp, tab, sp->g, 1, GTAB_TEETH, GTAB_SPACING);
+}
+
+void fp2_gpow(const sakke_params *sp, fp2 *r, const mp_limb_t *k)
+{
+    comb_pow(sp, r, (const fp_t *)sakke_gtab, 1, GTAB_TEETH, GTAB_SPACING, k);
 }

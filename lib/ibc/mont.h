@@ -106,7 +106,8 @@ static inline mp_limb_t booth_digit(const mp_limb_t *k, mp_size_t n, unsigned w,
 }
 
 /* r = table[idx] for entries of width limbs; reads every entry. */
-void ct_lookup(mp_limb_t *r, const mp_limb_t *table, size_t count, size_t width, size_t idx);
+void ct_lookup(mp_limb_t *restrict r, const mp_limb_t *restrict table, size_t count,
+               size_t width, size_t idx);
 
 /* Big-endian octets <-> n limbs.  limbs_from_be refuses (returns -1) an
  * input with more significant octets than fit. */

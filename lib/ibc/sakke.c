@@ -267,14 +267,10 @@ static int encap_core(const sakke_params *sp, const ec_aff *qb, const ec_comb *q
         ec_mul_ct(sp, &rj, qb, r, 1022);
     ok = ec_to_aff(&sp->fp, &ra, &rj, &bl);
     ec_encode(sp, ed, &ra);
-    if (gcomb) {
+    if (gcomb)
         fp2_comb_pow(sp, &gr, gcomb, r);
-    } else {
-        fp2 g;
-        memcpy(g.a, sp->fp.one, sizeof(fp_t));
-        memcpy(g.b, sp->g, sizeof(fp_t));
-        fp2_pow_ct(sp, &gr, &g, r, 1022);
-    }
+    else
+        fp2_gpow(sp, &gr, r);
     ok &= fp2_to_pfp(&sp->fp, w, &gr, &bl);
     mask_ssv(sp, ed + IBC_SAKKE_POINT_LEN, ssv, w);
     ibc_wipe(&rj, sizeof rj);

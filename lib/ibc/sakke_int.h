@@ -66,6 +66,17 @@ typedef struct { fp_t t[COMB_TABLES][COMB_SIZE]; } fp2_comb;
 int fp2_comb_build(const sakke_params *sp, fp2_comb *c, const fp_t g);
 void fp2_comb_pow(const sakke_params *sp, fp2 *r, const fp2_comb *c, const mp_limb_t *k);
 
+/* A smaller comb for g itself, compiled in (sakke_gtab.c, 8 KiB): one
+ * table of 6 teeth, 171 rows.  Entries are Montgomery form for
+ * R = 2^1024; fp2_gtab_build recomputes it (generator and unit test). */
+#define GTAB_TEETH 6
+#define GTAB_SPACING ((1022 + GTAB_TEETH - 1) / GTAB_TEETH)
+#define GTAB_SIZE (1u << GTAB_TEETH)
+extern const mp_limb_t sakke_gtab[GTAB_SIZE][SN];
+int fp2_gtab_build(const sakke_params *sp, fp_t tab[GTAB_SIZE]);
+/* r = g^k for k < q, constant time in k. */
+void fp2_gpow(const sakke_params *sp, fp2 *r, const mp_limb_t *k);
+
 /* ---- pairing (pairing.c) ---- */
 /* <L, E> in PF_p per RFC 6508 3.2 (Tate-Lichtenbaum, distortion map
  * psi(x, y) = (-x, iy), final exponent (p+1)/q = 4).  L and E must have

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ibc.h"
+#include "sakke_int.h" /* internals: the compiled-in table for g */
 
 /* ------------------------------------------------------------------ */
 /* Helpers */
@@ -813,6 +814,18 @@ START_TEST(ts33180_uid_identity)
 }
 END_TEST
 
+/* The compiled-in comb for g equals a freshly built one. */
+START_TEST(sakke_gtab_matches)
+{
+    sakke_params sp;
+    static fp_t tab[GTAB_SIZE];
+    sakke_params_init(&sp);
+    ck_assert_int_eq(fp2_gtab_build(&sp, tab), IBC_OK);
+    for (unsigned u = 0; u < GTAB_SIZE; u++)
+        ck_assert_mem_eq(tab[u], sakke_gtab[u], SN * sizeof(mp_limb_t));
+}
+END_TEST
+
 START_TEST(strerror_covers_codes)
 {
     for (int c = IBC_ENONCE; c <= IBC_OK; c++)
@@ -854,6 +867,7 @@ static Suite *ibc_suite(void)
     tcase_add_checked_fixture(tc, sakke_setup, NULL);
     tcase_add_test(tc, interop_i_message);
     tcase_add_test(tc, ts33180_uid_identity);
+    tcase_add_test(tc, sakke_gtab_matches);
     tcase_add_test(tc, strerror_covers_codes);
     suite_add_tcase(s, tc);
     return s;
