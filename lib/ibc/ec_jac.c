@@ -233,3 +233,75 @@ void ec_madd_vt(const mont_ctx *f, ec_jac *r, const ec_jac *p, const ec_aff *q)
     mont_add(f, y1j, y1j, y1j);
     mont_sub(f, r->y, v, y1j);
 }
+
+/* Width-5 NAF of a public kn-limb k; returns the digit count. */
+static unsigned wnaf(int8_t *d, const mp_limb_t *k, mp_size_t kn)
+{
+    mp_limb_t t[MONT_MAXN + 1];
+    unsigned n = 0;
+
+    mpn_copyi(t, k, kn);
+    t[kn] = 0;
+    while (!mpn_zero_p(t, kn + 1)) {
+        int z = 0;
+        if (t[0] & 1) {
+            z = (int)(t[0] & ((1u << EC_NAF_W) - 1));
+            if (z >= 1 << (EC_NAF_W - 1))
+                z -= 1 << EC_NAF_W;
+            if (z > 0)
+                mpn_sub_1(t, t, kn + 1, (mp_limb_t)z);
+            else
+                mpn_add_1(t, t, kn + 1, (mp_limb_t)-z);
+        }
+        d[n++] = (int8_t)z;
+        mpn_rshift(t, t, kn + 1, 1);
+    }
+    return n;
+}
+
+#define NAF_TAB (1 << (EC_NAF_W - 2)) /* odd multiples 1, 3, ..., 15 */
+#define NAF_LEN (64 * MONT_MAXN + 1)
+
+void ec_msm_vt(const mont_ctx *f, ec_jac *r, size_t n, const ec_aff *pts, const mp_limb_t *k,
+               mp_size_t kn)
+{
+    int8_t d[EC_MSM_MAX][NAF_LEN];
+    ec_jac jt[EC_MSM_MAX * NAF_TAB], two;
+    ec_aff tab[EC_MSM_MAX * NAF_TAB], neg;
+    fp_t scratch[EC_MSM_MAX * NAF_TAB];
+    unsigned len = 0;
+
+    ec_set_inf(f, r);
+    if (n == 0 || n > EC_MSM_MAX || kn > MONT_MAXN)
+        return;
+    memset(d, 0, sizeof d);
+    for (size_t i = 0; i < n; i++) {
+        unsigned l = wnaf(d[i], k + i * (size_t)kn, kn);
+        if (l > len)
+            len = l;
+        /* Odd multiples [1..15]P_i: none is O for points of order q (or
+         * 4q, 2q: no odd multiple below 16 vanishes). */
+        ec_jac *t = jt + i * NAF_TAB;
+        memcpy(t[0].x, pts[i].x, sizeof(fp_t));
+        memcpy(t[0].y, pts[i].y, sizeof(fp_t));
+        memcpy(t[0].z, f->one, sizeof(fp_t));
+        ec_dbl(f, &two, &t[0]);
+        for (unsigned j = 1; j < NAF_TAB; j++)
+            ec_add_vt(f, &t[j], &t[j - 1], &two);
+    }
+    ec_batch_to_aff(f, tab, jt, n * NAF_TAB, scratch, NULL);
+    for (unsigned b = len; b-- > 0;) {
+        ec_dbl(f, r, r);
+        for (size_t i = 0; i < n; i++) {
+            int z = d[i][b];
+            if (z > 0) {
+                ec_madd_vt(f, r, r, &tab[i * NAF_TAB + (unsigned)(z >> 1)]);
+            } else if (z < 0) {
+                const ec_aff *e = &tab[i * NAF_TAB + (unsigned)((-z) >> 1)];
+                memcpy(neg.x, e->x, sizeof(fp_t));
+                mont_neg(f, neg.y, e->y);
+                ec_madd_vt(f, r, r, &neg);
+            }
+        }
+    }
+}

@@ -28,6 +28,12 @@ int ec_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p, ibc_blind *bl);
  * scratch elements. */
 void ec_batch_to_aff(const mont_ctx *f, ec_aff *r, const ec_jac *p, size_t n, fp_t *acc,
                      ibc_blind *bl);
+/* r = sum [k_i] P_i over n <= EC_MSM_MAX public points pts[i] and public
+ * kn-limb scalars k[i*kn ..]: interleaved width-5 NAF, variable time. */
+#define EC_MSM_MAX 3
+#define EC_NAF_W 5
+void ec_msm_vt(const mont_ctx *f, ec_jac *r, size_t n, const ec_aff *pts, const mp_limb_t *k,
+               mp_size_t kn);
 /* All-ones iff p (Jacobian, not O) equals affine q; constant time. */
 mp_limb_t ec_equal_aff(const mont_ctx *f, const ec_jac *p, const ec_aff *q);
 

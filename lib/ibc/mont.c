@@ -67,10 +67,11 @@ void mont_sqr(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a)
 
 void mont_add(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b)
 {
-    mp_limb_t tmp[MONT_MAXN];
+    /* a + b < 2m: subtract m, add it back if that went below zero (the
+     * carry of the addition cancels the borrow when a + b >= R). */
     mp_limb_t cy = mpn_add_n(r, a, b, c->n);
-    mp_limb_t bw = mpn_sub_n(tmp, r, c->m, c->n);
-    ct_cmov(r, tmp, c->n, 0 - (cy | (bw ^ 1)));
+    cy -= mpn_sub_n(r, r, c->m, c->n);
+    mpn_cnd_add_n(cy, r, r, c->m, c->n);
 }
 
 void mont_sub(const mont_ctx *c, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b)

@@ -82,78 +82,9 @@ void p256_encode(const p256 *c, uint8_t out[1 + 2 * PBYTES], const ec_aff *a)
     limbs_to_be(out + 1 + PBYTES, PBYTES, t, PN);
 }
 
-#define NAF_W 5
-#define NAF_TAB (1 << (NAF_W - 2))  /* odd multiples 1, 3, ..., 15 */
-#define NAF_LEN (64 * PN + 1)
-
-/* Width-5 NAF of a public k < 2^256; returns the digit count. */
-static unsigned wnaf(int8_t d[NAF_LEN], const mp_limb_t *k)
-{
-    mp_limb_t t[PN + 1];
-    unsigned n = 0;
-
-    mpn_copyi(t, k, PN);
-    t[PN] = 0;
-    memset(d, 0, NAF_LEN);
-    while (!mpn_zero_p(t, PN + 1)) {
-        int z = 0;
-        if (t[0] & 1) {
-            z = (int)(t[0] & ((1u << NAF_W) - 1));
-            if (z >= 1 << (NAF_W - 1))
-                z -= 1 << NAF_W;
-            if (z > 0)
-                mpn_sub_1(t, t, PN + 1, (mp_limb_t)z);
-            else
-                mpn_add_1(t, t, PN + 1, (mp_limb_t)-z);
-        }
-        d[n++] = (int8_t)z;
-        mpn_rshift(t, t, PN + 1, 1);
-    }
-    return n;
-}
-
 void p256_msm_vt(const p256 *c, ec_jac *r, size_t n, const ec_aff *pts, const mp_limb_t *k)
 {
-    const mont_ctx *f = &c->fp;
-    int8_t d[P256_MSM_MAX][NAF_LEN];
-    ec_jac jt[P256_MSM_MAX * NAF_TAB], two;
-    ec_aff tab[P256_MSM_MAX * NAF_TAB], neg;
-    fp_t scratch[P256_MSM_MAX * NAF_TAB];
-    unsigned len = 0;
-
-    ec_set_inf(f, r);
-    if (n == 0 || n > P256_MSM_MAX)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        unsigned l = wnaf(d[i], k + i * PN);
-        if (l > len)
-            len = l;
-        /* odd multiples; no point of P-256 other than O has small order,
-         * so none of them is O */
-        ec_jac *t = jt + i * NAF_TAB;
-        memset(&t[0], 0, sizeof t[0]);
-        memcpy(t[0].x, pts[i].x, sizeof(fp_t));
-        memcpy(t[0].y, pts[i].y, sizeof(fp_t));
-        memcpy(t[0].z, f->one, sizeof(fp_t));
-        ec_dbl(f, &two, &t[0]);
-        for (unsigned j = 1; j < NAF_TAB; j++)
-            ec_add_vt(f, &t[j], &t[j - 1], &two);
-    }
-    ec_batch_to_aff(f, tab, jt, n * NAF_TAB, scratch, NULL);
-    for (unsigned b = len; b-- > 0;) {
-        ec_dbl(f, r, r);
-        for (size_t i = 0; i < n; i++) {
-            int z = d[i][b];
-            if (z > 0) {
-                ec_madd_vt(f, r, r, &tab[i * NAF_TAB + (unsigned)(z >> 1)]);
-            } else if (z < 0) {
-                const ec_aff *e = &tab[i * NAF_TAB + (unsigned)((-z) >> 1)];
-                memcpy(neg.x, e->x, sizeof(fp_t));
-                mont_neg(f, neg.y, e->y);
-                ec_madd_vt(f, r, r, &neg);
-            }
-        }
-    }
+    ec_msm_vt(&c->fp, r, n, pts, k, PN);
 }
 
 int p256_mul_g(const p256 *c, uint8_t out[1 + 2 * PBYTES], const mp_limb_t k[PN])

@@ -24,8 +24,7 @@ void p256_init(p256 *c);
 int p256_decode(const p256 *c, ec_aff *r, const uint8_t *in, size_t len);
 void p256_encode(const p256 *c, uint8_t out[1 + 2 * PBYTES], const ec_aff *a);
 /* r = sum [k_i] P_i over n <= 3 public points pts[i] and public scalars
- * k[i*PN .. i*PN+PN) (< 2^256): interleaved width-5 NAF.  Variable time. */
-#define P256_MSM_MAX 3
+ * k[i*PN .. i*PN+PN) (< 2^256): ec_msm_vt.  Variable time. */
 void p256_msm_vt(const p256 *c, ec_jac *r, size_t n, const ec_aff *pts, const mp_limb_t *k);
 /* out = encoding of [k]G for a secret k in [1, q-1] (standard form),
  * through nettle's constant-time ecc_point_mul_g.  Returns IBC_ERANGE

@@ -35,22 +35,17 @@ static int load_id(const sakke_params *sp, mp_limb_t b[SN], const uint8_t *id, s
     return IBC_OK;
 }
 
-/* Bit length of a public n-limb value. */
-static unsigned bitlen(const mp_limb_t *a, mp_size_t n)
-{
-    while (n > 0 && a[n - 1] == 0)
-        n--;
-    return n ? (unsigned)(64 * n - (mp_size_t)__builtin_clzll(a[n - 1])) : 0;
-}
-
-/* Q_b = [b]P + Z, affine; refuses O (b = -z mod q). */
+/* Q_b = [b]P + Z, affine; refuses O (b = -z mod q).  b and Z are public:
+ * variable-time multi-scalar multiplication. */
 static int receiver_point(const sakke_params *sp, ec_aff *qb, const mp_limb_t b[SN], const ec_aff *Z)
 {
-    ec_jac bp, zj, s;
+    ec_aff pts[2] = { sp->P, *Z };
+    mp_limb_t k[2 * SN] = { 0 };
+    ec_jac s;
 
-    ec_mul_ct(sp, &bp, &sp->P, b, bitlen(b, SN));
-    ec_from_aff(sp, &zj, Z);
-    ec_add_vt(&sp->fp, &s, &bp, &zj);
+    mpn_copyi(k, b, SN);
+    k[SN] = 1;
+    ec_msm_vt(&sp->fp, &s, 2, pts, k, SN);
     return ec_to_aff(&sp->fp, qb, &s, NULL) ? IBC_OK : IBC_EPOINT;
 }
 
