@@ -93,7 +93,7 @@ int64_t sc_now(void)
 
 /* The trust anchors are loaded with GnuTLS up front so that a wrong
  * --cacert is reported as such, not as a later TLS handshake failure. */
-static int check_cacert(sealclient_t *c, const char *path)
+int sc_check_cacert(sealclient_t *c, const char *path)
 {
     gnutls_datum_t d = { NULL, 0 };
     gnutls_x509_crt_t *list = NULL;
@@ -155,7 +155,7 @@ int sealclient_new(const sealclient_options_t *o, sealclient_t **out)
     if (c->issuer && strchr(c->issuer, '?'))
         return sc_fail(c, SEALCLIENT_E_ARG, "issuer %s: no query allowed", c->issuer);
     if (c->cacert) {
-        int rc = check_cacert(c, c->cacert);
+        int rc = sc_check_cacert(c, c->cacert);
         if (rc)
             return rc;
     }

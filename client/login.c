@@ -28,6 +28,9 @@ static int need_identity(sealclient_t *c)
                 sc_set(&c->issuer, c->tok.issuer);
             if (!c->client_id)
                 sc_set(&c->client_id, c->tok.client_id);
+            if (!c->cacert && c->tok.cacert && strcmp(c->issuer, c->tok.issuer) == 0 &&
+                sc_check_cacert(c, c->tok.cacert) == SEALCLIENT_OK)
+                sc_set(&c->cacert, c->tok.cacert);
         }
         sc_tokens_clear(&c->tok);
         c->tok = keep;

@@ -22,6 +22,7 @@ typedef struct sc_tokens {
     char *id_token;
     char *scope;
     char *sub;
+    char *cacert;           /* the trust anchors used at login (absolute path) */
     int64_t expires_at;     /* 0: unknown */
 } sc_tokens_t;
 
@@ -83,6 +84,9 @@ char *sc_strndup(const char *s, size_t n);
 void sc_free_secret(char *s);
 void sc_set(char **dst, const char *src);           /* free + strdup */
 int64_t sc_now(void);
+
+/* core.c: checks a PEM trust anchor file with GnuTLS. */
+int sc_check_cacert(sealclient_t *c, const char *path);
 
 /* random.c: base64url, random values, PKCE S256 (RFC 7636 4.1, 4.2). */
 char *sc_b64url(const uint8_t *data, size_t len);

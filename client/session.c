@@ -35,6 +35,14 @@ static int load_session(sealclient_t *c)
         return sc_fail(c, SEALCLIENT_E_NOMEM, "out of memory");
     if (!sc_is_https(c->issuer))
         return sc_fail(c, SEALCLIENT_E_IO, "%s: the issuer is not an https URL", c->tokens_path);
+    if (!c->cacert && c->tok.cacert) {
+        /* the trust anchors of the login, unless the caller names others */
+        if ((rc = sc_check_cacert(c, c->tok.cacert)))
+            return rc;
+        sc_set(&c->cacert, c->tok.cacert);
+        if (!c->cacert)
+            return sc_fail(c, SEALCLIENT_E_NOMEM, "out of memory");
+    }
     return SEALCLIENT_OK;
 }
 

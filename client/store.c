@@ -54,6 +54,7 @@ void sc_tokens_clear(sc_tokens_t *t)
     sc_free_secret(t->id_token);
     free(t->scope);
     free(t->sub);
+    free(t->cacert);
     memset(t, 0, sizeof *t);
 }
 
@@ -193,6 +194,7 @@ int sc_store_load(sealclient_t *c)
         take_str(o, "access_token", &t->access_token) ||
         take_str(o, "refresh_token", &t->refresh_token) || take_str(o, "id_token", &t->id_token) ||
         take_str(o, "scope", &t->scope) || take_str(o, "sub", &t->sub) ||
+        take_str(o, "cacert", &t->cacert) ||
         !t->issuer || !t->client_id || !t->access_token) {
         rc = sc_fail(c, SEALCLIENT_E_IO, "%s: not a tokens file (issuer, client_id or "
                      "access_token missing)", path);
@@ -251,6 +253,7 @@ int sc_store_save(sealclient_t *c)
     if (!o || !exp || json_object_object_add(o, "expires_at", exp) < 0 ||
         put_str(o, "issuer", t->issuer) || put_str(o, "client_id", t->client_id) ||
         put_str(o, "sub", t->sub) || put_str(o, "scope", t->scope) ||
+        put_str(o, "cacert", t->cacert) ||
         put_str(o, "token_type", t->token_type) || put_str(o, "access_token", t->access_token) ||
         put_str(o, "refresh_token", t->refresh_token) || put_str(o, "id_token", t->id_token)) {
         if (o && exp && !json_object_object_get_ex(o, "expires_at", NULL))

@@ -4,6 +4,8 @@
  * 5.2.3 steps 5-6, TS 33.180 B.4). */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -90,6 +92,11 @@ int sc_token_response(sealclient_t *c, const sc_resp_t *r, const char *nonce, in
         t->scope = sc_strdup(scope ? scope : c->scope);   /* RFC 6749 5.1: absent = as requested */
         t->sub = sub;
         sub = NULL;
+        /* later token and logout calls trust what the login trusted */
+        if (c->cacert && !(t->cacert = realpath(c->cacert, NULL))) {
+            rc = sc_fail(c, SEALCLIENT_E_IO, "%s: %s", c->cacert, strerror(errno));
+            goto out;
+        }
     } else {
         if (scope)
             sc_set(&t->scope, scope);
