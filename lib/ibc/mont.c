@@ -6,6 +6,105 @@
 
 #include "mont.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#define HAVE_REDC16_ADX 1
+
+/* One REDC row for a 16-limb modulus with MULX and two carry chains
+ * (ADOX for the running sum, ADCX for the high halves): t[0..15] += u m,
+ * returns the carry out of t[15].  Straight-line code: the timing does
+ * not depend on the values. */
+static inline mp_limb_t redc16_row(mp_limb_t *t, const mp_limb_t *m, mp_limb_t u)
+{
+    mp_limb_t cy;
+    __asm__ volatile(
+        "xorl %%r11d, %%r11d\n\t" /* clears CF and OF; previous high half 0 */
+        "mulx 0(%[m]), %%r8, %%r9\n\t"
+        "adox 0(%[t]), %%r8\n\t"
+        "adcx %%r11, %%r8\n\t"
+        "movq %%r8, 0(%[t])\n\t"
+        "mulx 8(%[m]), %%r10, %%r11\n\t"
+        "adox 8(%[t]), %%r10\n\t"
+        "adcx %%r9, %%r10\n\t"
+        "movq %%r10, 8(%[t])\n\t"
+        "mulx 16(%[m]), %%r8, %%r9\n\t"
+        "adox 16(%[t]), %%r8\n\t"
+        "adcx %%r11, %%r8\n\t"
+        "movq %%r8, 16(%[t])\n\t"
+        "mulx 24(%[m]), %%r10, %%r11\n\t"
+        "adox 24(%[t]), %%r10\n\t"
+        "adcx %%r9, %%r10\n\t"
+        "movq %%r10, 24(%[t])\n\t"
+        "mulx 32(%[m]), %%r8, %%r9\n\t"
+        "adox 32(%[t]), %%r8\n\t"
+        "adcx %%r11, %%r8\n\t"
+        "movq %%r8, 32(%[t])\n\t"
+        "mulx 40(%[m]), %%r10, %%r11\n\t"
+        "adox 40(%[t]), %%r10\n\t"
+        "adcx %%r9, %%r10\n\t"
+        "movq %%r10, 40(%[t])\n\t"
+        "mulx 48(%[m]), %%r8, %%r9\n\t"
+        "adox 48(%[t]), %%r8\n\t"
+        "adcx %%r11, %%r8\n\t"
+        "movq %%r8, 48(%[t])\n\t"
+        "mulx 56(%[m]), %%r10, %%r11\n\t"
+        "adox 56(%[t]), %%r10\n\t"
+        "adcx %%r9, %%r10\n\t"
+        "movq %%r10, 56(%[t])\n\t"
+        "mulx 64(%[m]), %%r8, %%r9\n\t"
+        "adox 64(%[t]), %%r8\n\t"
+        "adcx %%r11, %%r8\n\t"
+        "movq %%r8, 64(%[t])\n\t"
+        "mulx 72(%[m]), %%r10, %%r11\n\t"
+        "adox 72(%[t]), %%r10\n\t"
+        "adcx %%r9, %%r10\n\t"
+        "movq %%r10, 72(%[t])\n\t"
+        "mulx 80(%[m]), %%r8, %%r9\n\t"
+        "adox 80(%[t]), %%r8\n\t"
+        "adcx %%r11, %%r8\n\t"
+        "movq %%r8, 80(%[t])\n\t"
+        "mulx 88(%[m]), %%r10, %%r11\n\t"
+        "adox 88(%[t]), %%r10\n\t"
+        "adcx %%r9, %%r10\n\t"
+        "movq %%r10, 88(%[t])\n\t"
+        "mulx 96(%[m]), %%r8, %%r9\n\t"
+        "adox 96(%[t]), %%r8\n\t"
+        "adcx %%r11, %%r8\n\t"
+        "movq %%r8, 96(%[t])\n\t"
+        "mulx 104(%[m]), %%r10, %%r11\n\t"
+        "adox 104(%[t]), %%r10\n\t"
+        "adcx %%r9, %%r10\n\t"
+        "movq %%r10, 104(%[t])\n\t"
+        "mulx 112(%[m]), %%r8, %%r9\n\t"
+        "adox 112(%[t]), %%r8\n\t"
+        "adcx %%r11, %%r8\n\t"
+        "movq %%r8, 112(%[t])\n\t"
+        "mulx 120(%[m]), %%r10, %%r11\n\t"
+        "adox 120(%[t]), %%r10\n\t"
+        "adcx %%r9, %%r10\n\t"
+        "movq %%r10, 120(%[t])\n\t"
+        "movl $0, %%r8d\n\t"
+        "adox %%r8, %%r11\n\t"
+        "adcx %%r8, %%r11\n\t"
+        "movq %%r11, %[cy]\n\t"
+        : [cy] "=&r"(cy), "+d"(u)
+        : [t] "r"(t), [m] "r"(m)
+        : "r8", "r9", "r10", "r11", "cc", "memory");
+    return cy;
+}
+
+/* BMI2 (MULX) and ADX (ADCX/ADOX); plain GPR instructions, no OS state. */
+static int have_adx(void)
+{
+#if defined(__clang__)
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 8)) && (b & (1u << 19));
+#else
+    return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+#endif
+}
+#endif
+
 void ibc_wipe(void *p, size_t len)
 {
     if (p && len)
@@ -32,6 +131,9 @@ void mont_init(mont_ctx *c, const mp_limb_t *m, mp_size_t n)
     num[n] = 0;
     num[2 * n] = 1; /* R^2 */
     mpn_tdiv_qr(q, c->r2, 0, num, 2 * n + 1, m, n);
+#ifdef HAVE_REDC16_ADX
+    c->adx = n == 16 && have_adx();
+#endif
 }
 
 void mont_redc(const mont_ctx *c, mp_limb_t *r, mp_limb_t *t)
@@ -42,8 +144,16 @@ void mont_redc(const mont_ctx *c, mp_limb_t *r, mp_limb_t *t)
 
     /* Row i clears t[i]; its carry out belongs at position i + n and is
      * added once at the end. */
-    for (mp_size_t i = 0; i < n; i++)
-        carry[i] = mpn_addmul_1(t + i, m, n, t[i] * minv);
+#ifdef HAVE_REDC16_ADX
+    if (c->adx) {
+        for (mp_size_t i = 0; i < 16; i++)
+            carry[i] = redc16_row(t + i, m, t[i] * minv);
+    } else
+#endif
+    {
+        for (mp_size_t i = 0; i < n; i++)
+            carry[i] = mpn_addmul_1(t + i, m, n, t[i] * minv);
+    }
     mp_limb_t cy = mpn_add_n(r, t + n, carry, n);
     /* r + cy R < 2m: subtract m, then add it back unless the subtraction
      * was due (cy set or r >= m); cy - borrow is 0 or all-ones. */

@@ -4,8 +4,9 @@
  * fixed-size n-limb arrays, fully reduced (< m).  Every routine runs in
  * time independent of the values: multiplication is mpn_sec_mul (GMP's
  * basecase, never the sign-dependent Toom paths) followed by word-by-word
- * REDC with a masked final subtraction; there are no value-dependent
- * branches or table indices. */
+ * REDC (GMP's mpn_addmul_1, or for 16 limbs on x86-64 CPUs with BMI2/ADX
+ * an inline MULX/ADCX/ADOX row, about 20% faster) with a masked final
+ * subtraction; there are no value-dependent branches or table indices. */
 #ifndef IBC_MONT_H
 #define IBC_MONT_H
 
@@ -22,6 +23,7 @@ typedef struct mont_ctx {
     mp_limb_t minv;            /* -m^-1 mod 2^64 */
     mp_limb_t one[MONT_MAXN];  /* R mod m, R = 2^(64 n) */
     mp_limb_t r2[MONT_MAXN];   /* R^2 mod m */
+    int adx;                   /* 16 limbs on a CPU with MULX/ADX: asm REDC */
 } mont_ctx;
 
 /* m odd, m[n-1] != 0. */
