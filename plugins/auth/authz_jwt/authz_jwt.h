@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* authz_jwt's instance: its configuration, its trusted issuers and their
+ * key sets, the validated-token cache, and the refresher thread. */
+#ifndef AUTHZ_JWT_H
+#define AUTHZ_JWT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <seal/seal.h>
+#include "jwks.h"
+#include "jwt_check.h"
+#include "token_cache.h"
+
+typedef struct authz authz_t;
+
+/* One trusted issuer and the keys of its JWK Set. */
+typedef struct issuer {
+    authz_t *az;
+    const char *iss, *jwks_uri;            /* config strings, valid until fini */
+    const char *ca_file, *cert_file, *key_file;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;                     /* CLOCK_MONOTONIC; a fetch finished */
+    jwks_set_t keys;
+    int loaded;                            /* a key set was read once */
+    int in_flight;                         /* a fetch is running */
+    unsigned waiters;                      /* requests waiting for a fetch */
+    uint64_t generation;                   /* fetches finished */
+    int64_t last_start_ms;                 /* monotonic ms of the last fetch started */
+    int64_t next_due_ms;                   /* when the refresher fetches next */
+    int64_t backoff_ms;                    /* after failures, else 0 */
+    uint64_t fetches, failures;
+} issuer_t;
+
+typedef struct scope_map {
+    const char *service, *scope;
+} scope_map_t;
+
+struct authz {
+    seal_plugin_t *self;
+    /* configuration (strings borrowed from the config or static) */
+    const char *audience, *realm;
+    int64_t leeway_s;
+    const char **typ;
+    size_t n_typ;
+    scope_map_t *scopes;
+    size_t n_scopes;
+    int64_t refetch_min_ms, wait_ms, refresh_ms, timeout_ms;
+    unsigned max_waiters;
+    issuer_t *issuers;
+    size_t n_issuers;
+    jwt_policy_t policy;
+    token_cache_t *cache;
+    /* the refresher thread */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t kicks;                        /* bumped when a fetch ends */
+    int stopping, thread_started;
+    pthread_t thread;
+};
+
+/* issuer.c */
+int64_t authz_now_ms(void);
+void issuer_init(issuer_t *is, authz_t *az);
+void issuer_destroy(issuer_t *is);
+/* The issuer named iss, or NULL. */
+issuer_t *authz_issuer(authz_t *az, const char *iss);
+/* Copies the key kid of is (its alg and JWK text, malloc'd). When the kid is
+ * unknown, refetches the set (at most once per refetch_min_ms per issuer)
+ * and waits at most wait_ms for a fetch in flight. 1 found, 0 not. */
+int issuer_key(issuer_t *is, const char *kid, jwk_alg_t *alg, char **jwk);
+/* Starts and stops the thread that loads key sets at start (retrying with
+ * back-off) and refreshes them every refresh_ms. */
+void authz_refresher_init(authz_t *az);
+void authz_refresher_destroy(authz_t *az);
+seal_status_t authz_refresher_start(authz_t *az);
+void authz_refresher_stop(authz_t *az);
+
+#endif
