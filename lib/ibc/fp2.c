@@ -2,8 +2,8 @@
 /* F_p^2 = F_p[i]/(i^2 + 1) and PF_p (RFC 6508 2.1): an element a + b i is
  * kept unnormalised; its PF_p value is b/a, so any F_p multiple represents
  * the same value and projective arithmetic needs no inversions.
- * Exponentiation by the secret r (g^r in encapsulation) uses fixed windows
- * or a comb with masked table lookups. */
+ * Exponentiation by the secret r (g^r in encapsulation) uses a comb with
+ * masked table lookups. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -34,47 +34,6 @@ void fp2_sqr(const mont_ctx *f, fp2 *r, const fp2 *x)
     mont_mul(f, t2, x->a, x->b);
     mont_mul(f, r->a, t0, t1);
     mont_add(f, r->b, t2, t2);
-}
-
-#define SWIN 6
-#define STAB (1u << (SWIN - 1))
-
-/* Signed (Booth) 6-bit windows.  In PF_p the inverse of a + b i is its
- * conjugate a - b i (their product is in F_p), so a negative digit only
- * negates b under a mask. */
-void fp2_pow_ct(const sakke_params *sp, fp2 *r, const fp2 *x, const mp_limb_t *k, unsigned nbits)
-{
-    const mont_ctx *f = &sp->fp;
-    fp2 tab[STAB + 1], acc, t;
-    fp_t nb;
-    unsigned nwin = nbits / SWIN + 1;
-
-    /* x^0 = 1 is a real entry, so digit 0 needs no special case. */
-    memcpy(tab[0].a, f->one, sizeof(fp_t));
-    memset(tab[0].b, 0, sizeof(fp_t));
-    tab[1] = *x;
-    for (unsigned i = 2; i <= STAB; i++) {
-        if (i % 2 == 0)
-            fp2_sqr(f, &tab[i], &tab[i / 2]);
-        else
-            fp2_mul(f, &tab[i], &tab[i - 1], x);
-    }
-    acc = tab[0];
-    for (unsigned w = nwin; w-- > 0;) {
-        mp_limb_t neg, d = booth_digit(k, SN, SWIN, w, &neg);
-        if (w + 1 < nwin)
-            for (unsigned b = 0; b < SWIN; b++)
-                fp2_sqr(f, &acc, &acc);
-        ct_lookup(t.a, tab[0].a, STAB + 1, 2 * SN, (size_t)d);
-        mont_neg(f, nb, t.b);
-        ct_cmov(t.b, nb, SN, neg);
-        fp2_mul(f, &acc, &acc, &t);
-    }
-    *r = acc;
-    ibc_wipe(&acc, sizeof acc);
-    ibc_wipe(&t, sizeof t);
-    ibc_wipe(tab, sizeof tab);
-    ibc_wipe(nb, sizeof nb);
 }
 
 int fp2_to_pfp(const mont_ctx *f, fp_t r, const fp2 *x, ibc_blind *bl)

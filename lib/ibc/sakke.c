@@ -106,7 +106,7 @@ int ibc_sakke_kms_keygen(ibc_random_fn *rnd, void *rctx,
 {
     sakke_params sp;
     mp_limb_t k[SN], two[SN] = { 2 };
-    int rc = IBC_EINVAL;
+    int rc = IBC_ENONCE; /* a random source that never lands in range */
 
     if (!rnd || !z || !Z)
         return IBC_EINVAL;

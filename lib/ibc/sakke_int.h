@@ -56,8 +56,6 @@ void ec_comb_mul(const sakke_params *sp, ec_jac *r, const ec_comb *c, const mp_l
 /* ---- PF_p (fp2.c) ---- */
 void fp2_mul(const mont_ctx *f, fp2 *r, const fp2 *x, const fp2 *y);
 void fp2_sqr(const mont_ctx *f, fp2 *r, const fp2 *x);
-/* r = x^k for k < q, constant time in k. */
-void fp2_pow_ct(const sakke_params *sp, fp2 *r, const fp2 *x, const mp_limb_t *k, unsigned nbits);
 /* The PF_p value x.b / x.a (Montgomery form); 0 if x.a = 0. */
 int fp2_to_pfp(const mont_ctx *f, fp_t r, const fp2 *x, ibc_blind *bl);
 

@@ -356,6 +356,13 @@ START_TEST(eccsi_nonce_and_key_refusals)
     /* KSAK = 0 */
     memset(ksak, 0, 32);
     ck_assert_int_eq(ibc_eccsi_kms_public(ksak, 32, kpak), IBC_ERANGE);
+    /* key generation with a random source that never yields a valid scalar */
+    ck_assert_int_eq(ibc_eccsi_kms_keygen(rand_ff, NULL, ksak, kpak), IBC_ENONCE);
+    uint8_t z[128], Z[257];
+    ck_assert_int_eq(ibc_sakke_kms_keygen(rand_ff, NULL, z, Z), IBC_ENONCE);
+    for (size_t i = 0; i < sizeof z; i++)
+        ck_assert_uint_eq(z[i], 0);
+    ck_assert_int_eq(ibc_sakke_kms_keygen(NULL, NULL, z, Z), IBC_EINVAL);
 }
 END_TEST
 
