@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gmp.h>
+#include <nettle/ecc-curve.h>
+#include <nettle/ecc.h>
 #include "b64url.h"
 #include "jose.h"
 #include "jwks.h"
@@ -41,6 +44,29 @@ static int coord_ok(const char *s, size_t len, size_t n)
     size_t got = 0;
     return s && b64url_decoded_len(len) == n && n <= sizeof buf &&
            b64url_decode(s, len, buf, &got) == 0 && got == n;
+}
+
+/* GnuTLS imports any P-256 coordinates; refuse a point off the curve here
+ * (nettle checks range and curve equation). */
+static int p256_on_curve(const char *x64, size_t xl, const char *y64, size_t yl)
+{
+    uint8_t xb[32], yb[32];
+    size_t n = 0;
+    if (b64url_decode(x64, xl, xb, &n) != 0 || n != 32 || b64url_decode(y64, yl, yb, &n) != 0 ||
+        n != 32)
+        return 0;
+    mpz_t x, y;
+    mpz_init(x);
+    mpz_init(y);
+    mpz_import(x, 32, 1, 1, 0, 0, xb);
+    mpz_import(y, 32, 1, 1, 0, 0, yb);
+    struct ecc_point p;
+    ecc_point_init(&p, nettle_get_secp_256r1());
+    int ok = ecc_point_set(&p, x, y);
+    ecc_point_clear(&p);
+    mpz_clear(x);
+    mpz_clear(y);
+    return ok;
 }
 
 /* Checks one key; 1 kept (*key filled), 0 skipped, -1 refuse the set. */
@@ -88,6 +114,10 @@ static int read_key(json_object *k, jwks_key_t *key, char *why, size_t why_len)
     }
     if (!coord_ok(x, x_len, 32) || (a == JWK_ALG_ES256 ? !coord_ok(y, y_len, 32) : y != NULL)) {
         say(why, why_len, "key %.64s has malformed coordinates", kid);
+        return 0;
+    }
+    if (a == JWK_ALG_ES256 && !p256_on_curve(x, x_len, y, y_len)) {
+        say(why, why_len, "key %.64s is not a point of P-256", kid);
         return 0;
     }
     /* x and y are base64url (checked), so they need no JSON escaping. */

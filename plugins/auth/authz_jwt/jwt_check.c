@@ -144,11 +144,15 @@ jwt_status_t jwt_token_parse(const char *text, size_t len, const jwt_policy_t *p
     if ((st = check_header(t, pol)) != JWT_OK)
         goto fail;
 
-    /* The signature: present and of the one length both algorithms use. */
+    /* The signature: canonical base64url, of the one length both
+     * algorithms use. */
+    st = JWT_E_MALFORMED;
+    uint8_t *sig = slen ? decode_part(d2 + 1, slen, &n) : NULL;
+    if (!sig)
+        goto fail;
+    free(sig);
     st = JWT_E_SIGNATURE;
-    uint8_t sig[SIG_LEN + 3];
-    if (b64url_decoded_len(slen) != SIG_LEN || b64url_decode(d2 + 1, slen, sig, &n) != 0 ||
-        n != SIG_LEN)
+    if (n != SIG_LEN)
         goto fail;
 
     st = JWT_E_MALFORMED;

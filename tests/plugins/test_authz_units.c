@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* authz_jwt's parts without a host: strict base64url, JWK Set reading,
+ * token checks at a fixed clock (so every time bound is exact), and the
+ * validated-token cache (bounds, expiry, threads). */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <rhonabwy.h>
+
+#include "b64url.h"
+#include "jwks.h"
+#include "jwt_check.h"
+#include "token_cache.h"
+
+#define NOW INT64_C(1800000000)
+
+/* ------------------------------------------------ base64url */
+
+static int dec(const char *s, char *out)
+{
+    size_t n = 0;
+    int r = b64url_decode(s, strlen(s), (uint8_t *)out, &n);
+    if (r == 0)
+        out[n] = '\0';
+    return r;
+}
+
+START_TEST(b64url_is_strict)
+{
+    char out[64];
+    ck_assert_int_eq(dec("", out), 0);
+    ck_assert_str_eq(out, "");
+    ck_assert_int_eq(dec("QQ", out), 0);
+    ck_assert_str_eq(out, "A");
+    ck_assert_int_eq(dec("QUI", out), 0);
+    ck_assert_str_eq(out, "AB");
+    ck_assert_int_eq(dec("QUJD", out), 0);
+    ck_assert_str_eq(out, "ABC");
+    ck_assert_int_eq(dec("-_-_", out), 0);
+    ck_assert_int_eq((unsigned char)out[0], 0xfb);
+    /* Non-zero unused bits: another spelling of "A". */
+    ck_assert_int_eq(dec("QR", out), -1);
+    ck_assert_int_eq(dec("QUJ", out), -1);
+    /* Impossible length, padding, the standard alphabet, whitespace. */
+    ck_assert_int_eq(dec("Q", out), -1);
+    ck_assert_int_eq(dec("QQ==", out), -1);
+    ck_assert_int_eq(dec("QU+D", out), -1);
+    ck_assert_int_eq(dec("QU/D", out), -1);
+    ck_assert_int_eq(dec("QU D", out), -1);
+    ck_assert_uint_eq(b64url_decoded_len(86), 64);
+    ck_assert_uint_eq(b64url_decoded_len(5), SIZE_MAX);
+}
+END_TEST
+
+/* ------------------------------------------------ keys */
+
+typedef struct kp { jwk_t *priv, *pub; } kp_t;
+
+static kp_t gen(int type, const char *kid)
+{
+    kp_t k;
+    ck_assert_int_eq(r_jwk_init(&k.priv), RHN_OK);
+    ck_assert_int_eq(r_jwk_init(&k.pub), RHN_OK);
+    ck_assert_int_eq(r_jwk_generate_key_pair(k.priv, k.pub, type, 256, kid), RHN_OK);
+    return k;
+}
+
+static void kp_free(kp_t *k)
+{
+    r_jwk_free(k->priv);
+    r_jwk_free(k->pub);
+}
+
+static char *jwk_text(jwk_t *k)
+{
+    char *s = r_jwk_export_to_json_str(k, 0), *c = strdup(s);
+    r_free(s);
+    return c;
+}
+
+static int parse(const char *doc, jwks_set_t *set, size_t *skipped, char *why)
+{
+    return jwks_parse(doc, strlen(doc), set, skipped, why, 160);
+}
+
+START_TEST(jwks_keeps_signature_keys_of_our_two_kinds)
+{
+    kp_t ec = gen(R_KEY_TYPE_EC, "ec1"), ed = gen(R_KEY_TYPE_EDDSA, "ed1");
+    kp_t p384 = gen(R_KEY_TYPE_EC, "p384");
+    r_jwk_free(p384.priv);
+    r_jwk_free(p384.pub);
+    r_jwk_init(&p384.priv);
+    r_jwk_init(&p384.pub);
+    ck_assert_int_eq(r_jwk_generate_key_pair(p384.priv, p384.pub, R_KEY_TYPE_EC, 384, "p384"),
+                     RHN_OK);
+    char *a = jwk_text(ec.pub), *b = jwk_text(ed.pub), *c = jwk_text(p384.pub);
+    char doc[8192], why[160];
+    snprintf(doc, sizeof doc,
+             "{\"keys\":[%s,%s,%s,"
+             "{\"kty\":\"RSA\",\"kid\":\"r\",\"n\":\"AQAB\",\"e\":\"AQAB\"},"
+             "{\"kty\":\"oct\",\"kid\":\"h\",\"k\":\"c2VjcmV0\"}]}", a, b, c);
+    jwks_set_t set = { 0 };
+    size_t skipped = 0;
+    ck_assert_int_eq(parse(doc, &set, &skipped, why), 0);
+    ck_assert_uint_eq(set.n, 2);
+    ck_assert_uint_eq(skipped, 3);
+    ck_assert_int_eq(jwks_find(&set, "ec1")->alg, JWK_ALG_ES256);
+    ck_assert_int_eq(jwks_find(&set, "ed1")->alg, JWK_ALG_EDDSA);
+    ck_assert_ptr_null(jwks_find(&set, "p384"));
+    ck_assert_ptr_null(jwks_find(&set, "h"));
+    /* Only the checked members are kept. */
+    ck_assert_ptr_null(strstr(jwks_find(&set, "ec1")->jwk, "kid"));
+    jwks_set_t again = { 0 };
+    ck_assert_int_eq(parse(doc, &again, NULL, why), 0);
+    ck_assert(!jwks_lost_keys(&set, &again));
+    jwks_clear(&again);
+    snprintf(doc, sizeof doc, "{\"keys\":[%s]}", a);
+    ck_assert_int_eq(parse(doc, &again, NULL, why), 0);
+    ck_assert(jwks_lost_keys(&set, &again));
+    jwks_clear(&again);
+    jwks_clear(&set);
+    free(a);
+    free(b);
+    free(c);
+    kp_free(&ec);
+    kp_free(&ed);
+    kp_free(&p384);
+}
+END_TEST
+
+/* Replaces the first "key":"..." member value in a JWK text. */
+static char *with_member(const char *jwk, const char *key, const char *raw)
+{
+    char *out = malloc(strlen(jwk) + strlen(raw) + 64);
+    char pat[32];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(jwk, pat);
+    if (!p) {                                /* add it */
+        sprintf(out, "{%s%s,%s", pat, raw, jwk + 1);
+        return out;
+    }
+    const char *v = p + strlen(pat), *e = v + 1;
+    while (*e && *e != '"')
+        e++;
+    sprintf(out, "%.*s%s%s", (int)(v - jwk), jwk, raw, e + 1);
+    return out;
+}
+
+START_TEST(jwks_skips_or_refuses_what_it_must)
+{
+    kp_t ec = gen(R_KEY_TYPE_EC, "ec1"), ec2 = gen(R_KEY_TYPE_EC, "ec2");
+    char *a = jwk_text(ec.pub), *good2 = jwk_text(ec2.pub), *priv = jwk_text(ec.priv);
+    char doc[8192], why[160];
+    jwks_set_t set = { 0 };
+    size_t skipped = 0;
+    struct { const char *key, *raw; } skips[] = {
+        { "use", "\"enc\"" },
+        { "alg", "\"EdDSA\"" },
+        { "alg", "\"HS256\"" },
+        { "kid", "\"\"" },
+        { "x", "\"AAAA\"" },                       /* 3 octets */
+        { "x", "\"A\"" },
+        { "crv", "\"P-384\"" },
+    };
+    for (size_t i = 0; i < sizeof skips / sizeof *skips; i++) {
+        char *bad = with_member(a, skips[i].key, skips[i].raw);
+        snprintf(doc, sizeof doc, "{\"keys\":[%s,%s]}", bad, good2);
+        ck_assert_msg(parse(doc, &set, &skipped, why) == 0, "%s: %s", bad, why);
+        ck_assert_msg(set.n == 1 && skipped == 1 && jwks_find(&set, "ec2"), "%s", bad);
+        ck_assert_ptr_null(jwks_find(&set, "ec1"));
+        jwks_clear(&set);
+        free(bad);
+    }
+    /* A point that is not on P-256 (x = y = 1). */
+    char *off = with_member(a, "x", "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\"");
+    char *off2 = with_member(off, "y", "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\"");
+    snprintf(doc, sizeof doc, "{\"keys\":[%s,%s]}", off2, good2);
+    ck_assert_int_eq(parse(doc, &set, &skipped, why), 0);
+    ck_assert_msg(set.n == 1 && skipped == 1 && jwks_find(&set, "ec2"), "%s", why);
+    ck_assert_ptr_nonnull(strstr(why, "not a point of P-256"));
+    jwks_clear(&set);
+    free(off);
+    free(off2);
+    /* Duplicate kid: the first stays. */
+    char *dup = with_member(good2, "kid", "\"ec1\"");
+    snprintf(doc, sizeof doc, "{\"keys\":[%s,%s]}", a, dup);
+    ck_assert_int_eq(parse(doc, &set, &skipped, why), 0);
+    ck_assert_uint_eq(set.n, 1);
+    ck_assert_uint_eq(skipped, 1);
+    jwks_clear(&set);
+    free(dup);
+    /* Refused outright: a private key anywhere, no usable key, not a set. */
+    snprintf(doc, sizeof doc, "{\"keys\":[%s,%s]}", good2, priv);
+    ck_assert_int_eq(parse(doc, &set, &skipped, why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "private"));
+    ck_assert_int_eq(parse("{\"keys\":[]}", &set, &skipped, why), -1);
+    ck_assert_int_eq(parse("{\"keys\":{}}", &set, &skipped, why), -1);
+    ck_assert_int_eq(parse("[]", &set, &skipped, why), -1);
+    ck_assert_int_eq(parse("{\"keys\":[]} x", &set, &skipped, why), -1);
+    ck_assert_int_eq(parse("{\"keys\":[] /* c */}", &set, &skipped, why), -1);
+    ck_assert_int_eq(parse("", &set, &skipped, why), -1);
+    ck_assert_uint_eq(set.n, 0);
+    free(a);
+    free(good2);
+    free(priv);
+    kp_free(&ec);
+    kp_free(&ec2);
+}
+END_TEST
+
+/* ------------------------------------------------ tokens at a fixed clock */
+
+static const char *const typ[] = { "at+jwt", "application/at+jwt" };
+static const jwt_policy_t pol = { .audience = "seal", .leeway_s = 30, .typ = typ, .n_typ = 2,
+                                  .max_len = 8192 };
+
+static char *sign(const kp_t *k, const char *hdr, const char *claims)
+{
+    jws_t *jws = NULL;
+    ck_assert_int_eq(r_jws_init(&jws), RHN_OK);
+    ck_assert_int_eq(r_jws_set_full_header_json_str(jws, hdr), RHN_OK);
+    ck_assert_int_eq(r_jws_set_payload(jws, (const unsigned char *)claims, strlen(claims)),
+                     RHN_OK);
+    char *s = r_jws_serialize(jws, k->priv, 0), *c = strdup(s);
+    r_free(s);
+    r_jws_free(jws);
+    return c;
+}
+
+/* Parses, verifies with k and checks claims at now. */
+static jwt_status_t check(const char *tok, const kp_t *k, jwk_alg_t alg, int64_t now,
+                          jwt_claims_t *cl, char *sub_out)
+{
+    jwt_token_t *t = NULL;
+    jwt_status_t st = jwt_token_parse(tok, strlen(tok), &pol, &t);
+    if (st == JWT_OK) {
+        char *pub = jwk_text(k->pub);
+        st = jwt_token_verify(t, alg, pub);
+        free(pub);
+    }
+    jwt_claims_t c;
+    if (st == JWT_OK)
+        st = jwt_token_claims(t, &pol, now, cl ? cl : &c);
+    if (st == JWT_OK && sub_out)
+        strcpy(sub_out, (cl ? cl : &c)->sub);
+    jwt_token_free(t);
+    return st;
+}
+
+static char *claims_at(int64_t iat, int64_t nbf, int64_t exp)
+{
+    char *c = malloc(512);
+    snprintf(c, 512, "{\"iss\":\"https://idm\",\"sub\":\"alice\",\"aud\":\"seal\","
+             "\"scope\":\"seal.gm openid\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld}",
+             (long long)iat, (long long)nbf, (long long)exp);
+    return c;
+}
+
+START_TEST(time_bounds_are_exact)
+{
+    kp_t k = gen(R_KEY_TYPE_EC, "k");
+    const char *h = "{\"alg\":\"ES256\",\"kid\":\"k\",\"typ\":\"at+jwt\"}";
+    struct { int64_t iat, nbf, exp; jwt_status_t want; } cases[] = {
+        { NOW - 100, NOW - 100, NOW - 29, JWT_OK },
+        { NOW - 100, NOW - 100, NOW - 30, JWT_E_EXPIRED },
+        { NOW - 100, NOW + 30, NOW + 300, JWT_OK },
+        { NOW - 100, NOW + 31, NOW + 300, JWT_E_NOT_YET_VALID },
+        { NOW + 30, NOW - 100, NOW + 300, JWT_OK },
+        { NOW + 31, NOW - 100, NOW + 300, JWT_E_IAT },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *c = claims_at(cases[i].iat, cases[i].nbf, cases[i].exp);
+        char *tok = sign(&k, h, c);
+        jwt_claims_t cl;
+        ck_assert_msg(check(tok, &k, JWK_ALG_ES256, NOW, &cl, NULL) == cases[i].want,
+                      "case %zu", i);
+        free(tok);
+        free(c);
+    }
+    /* Fractional NumericDates are read (floored); others are refused. */
+    char *tok = sign(&k, h, "{\"iss\":\"https://idm\",\"sub\":\"a\",\"aud\":\"seal\","
+                            "\"iat\":1799999999.5,\"exp\":1800000100.9}");
+    jwt_claims_t cl;
+    ck_assert_int_eq(check(tok, &k, JWK_ALG_ES256, NOW, &cl, NULL), JWT_OK);
+    ck_assert_int_eq(cl.exp, NOW + 100);
+    free(tok);
+    const char *bad[] = {
+        "{\"iss\":\"i\",\"sub\":\"a\",\"aud\":\"seal\",\"iat\":1799999999,\"exp\":\"1800000100\"}",
+        "{\"iss\":\"i\",\"sub\":\"a\",\"aud\":\"seal\",\"iat\":1799999999,\"exp\":-1}",
+        "{\"iss\":\"i\",\"sub\":\"a\",\"aud\":\"seal\",\"iat\":1799999999,\"exp\":1e300}",
+        "{\"iss\":\"i\",\"sub\":\"a\",\"aud\":\"seal\",\"iat\":1799999999,"
+        "\"exp\":9223372036854775807}",
+        "{\"iss\":\"i\",\"sub\":\"a\",\"aud\":\"seal\",\"iat\":true,\"exp\":1800000100}",
+        "{\"iss\":\"i\",\"sub\":\"a\",\"aud\":\"seal\",\"iat\":1799999999,\"exp\":1800000100,"
+        "\"nbf\":null}",
+        "{\"iss\":\"i\",\"sub\":\"a\",\"aud\":\"seal\",\"iat\":1799999999,\"exp\":1800000100,"
+        "\"scope\":[\"seal.gm\"]}",
+        "{\"iss\":\"i\",\"sub\":\"a\\u0000b\",\"aud\":\"seal\",\"iat\":1799999999,"
+        "\"exp\":1800000100}",
+        "{\"iss\":\"i\",\"sub\":\"a\\nb\",\"aud\":\"seal\",\"iat\":1799999999,"
+        "\"exp\":1800000100}",
+        "{\"iss\":\"i\",\"sub\":\"\",\"aud\":\"seal\",\"iat\":1799999999,\"exp\":1800000100}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        tok = sign(&k, h, bad[i]);
+        ck_assert_msg(check(tok, &k, JWK_ALG_ES256, NOW, NULL, NULL) == JWT_E_CLAIMS, "%s",
+                      bad[i]);
+        free(tok);
+    }
+    /* "aud" with a NUL must not match "seal". */
+    tok = sign(&k, h, "{\"iss\":\"i\",\"sub\":\"a\",\"aud\":\"seal\\u0000x\","
+                      "\"iat\":1799999999,\"exp\":1800000100}");
+    ck_assert_int_eq(check(tok, &k, JWK_ALG_ES256, NOW, NULL, NULL), JWT_E_AUDIENCE);
+    free(tok);
+    kp_free(&k);
+}
+END_TEST
+
+START_TEST(header_and_signature_checks)
+{
+    kp_t k = gen(R_KEY_TYPE_EC, "k"), e = gen(R_KEY_TYPE_EDDSA, "e");
+    char *c = claims_at(NOW, NOW, NOW + 300);
+    char sub[300];
+    char *tok = sign(&e, "{\"alg\":\"EdDSA\",\"kid\":\"e\",\"typ\":\"at+jwt\"}", c);
+    ck_assert_int_eq(check(tok, &e, JWK_ALG_EDDSA, NOW, NULL, sub), JWT_OK);
+    ck_assert_str_eq(sub, "alice");
+    /* The key's type must be the token's. */
+    ck_assert_int_eq(check(tok, &e, JWK_ALG_ES256, NOW, NULL, NULL), JWT_E_ALG);
+    ck_assert_int_eq(check(tok, &k, JWK_ALG_EDDSA, NOW, NULL, NULL), JWT_E_SIGNATURE);
+    free(tok);
+    tok = sign(&k, "{\"alg\":\"ES256\",\"kid\":\"k\",\"typ\":\"application/at+jwt\"}", c);
+    ck_assert_int_eq(check(tok, &k, JWK_ALG_ES256, NOW, NULL, NULL), JWT_OK);
+    /* Trailing or inner whitespace, a fourth part, too long. */
+    size_t n = strlen(tok);
+    char *w = malloc(n + 3);
+    snprintf(w, n + 3, "%s ", tok);
+    ck_assert_int_eq(check(w, &k, JWK_ALG_ES256, NOW, NULL, NULL), JWT_E_MALFORMED);
+    snprintf(w, n + 3, "%s.", tok);
+    ck_assert_int_eq(check(w, &k, JWK_ALG_ES256, NOW, NULL, NULL), JWT_E_MALFORMED);
+    free(w);
+    jwt_policy_t small = pol;
+    small.max_len = n - 1;
+    jwt_token_t *t = NULL;
+    ck_assert_int_eq(jwt_token_parse(tok, n, &small, &t), JWT_E_MALFORMED);
+    ck_assert_ptr_null(t);
+    free(tok);
+    /* Header refusals, in the order they are checked. */
+    const struct { const char *h; jwt_status_t want; } hs[] = {
+        { "{\"alg\":\"ES256\",\"kid\":\"k\",\"typ\":\"at+jwt\",\"zip\":\"DEF\"}", JWT_E_MALFORMED },
+        { "{\"alg\":\"ES256\",\"kid\":\"k\",\"typ\":\"at+jwt\",\"crit\":[\"x\"],\"x\":1}",
+          JWT_E_MALFORMED },
+        { "{\"alg\":\"ES256\",\"kid\":\"k\",\"typ\":\"at+jwt\",\"cty\":\"JWT\"}", JWT_E_MALFORMED },
+        { "{\"alg\":\"ES256\",\"typ\":\"at+jwt\"}", JWT_E_MALFORMED },
+        { "{\"alg\":\"ES256\",\"kid\":5,\"typ\":\"at+jwt\"}", JWT_E_MALFORMED },
+        { "{\"alg\":\"ES256\",\"kid\":\"k\"}", JWT_E_TYP },
+        { "{\"alg\":\"ES256\",\"kid\":\"k\",\"typ\":\"JWT\"}", JWT_E_TYP },
+        { "{\"alg\":\"ES256\",\"kid\":\"k\",\"typ\":\"at+jwt\\u0000\"}", JWT_E_TYP },
+        { "{\"alg\":\"ES384\",\"kid\":\"k\",\"typ\":\"at+jwt\"}", JWT_E_ALG },
+        { "{\"alg\":\"es256\",\"kid\":\"k\",\"typ\":\"at+jwt\"}", JWT_E_ALG },
+        { "{\"kid\":\"k\",\"typ\":\"at+jwt\"}", JWT_E_ALG },
+        { "{\"alg\":\"HS256\",\"kid\":\"k\",\"typ\":\"at+jwt\"}", JWT_E_ALG },
+        { "{\"alg\":\"none\",\"kid\":\"k\",\"typ\":\"at+jwt\"}", JWT_E_ALG },
+        /* jansson keeps the last duplicate "alg", json-c too: both see HS256. */
+        { "{\"alg\":\"ES256\",\"alg\":\"HS256\",\"kid\":\"k\",\"typ\":\"at+jwt\"}", JWT_E_ALG },
+        { "[\"ES256\"]", JWT_E_MALFORMED },
+    };
+    for (size_t i = 0; i < sizeof hs / sizeof *hs; i++) {
+        /* Assembled by hand: rhonabwy would not sign most of these. */
+        char hb[512], cb[1024], buf[2048];
+        size_t hl = 0, cl = 0;
+        static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        const char *srcs[2] = { hs[i].h, c };
+        char *outs[2] = { hb, cb };
+        size_t *lens[2] = { &hl, &cl };
+        for (int s = 0; s < 2; s++) {
+            const uint8_t *p = (const uint8_t *)srcs[s];
+            size_t len = strlen(srcs[s]), o = 0, j = 0;
+            for (; j + 2 < len; j += 3) {
+                uint32_t v = (uint32_t)p[j] << 16 | (uint32_t)p[j + 1] << 8 | p[j + 2];
+                outs[s][o++] = a[v >> 18];
+                outs[s][o++] = a[v >> 12 & 63];
+                outs[s][o++] = a[v >> 6 & 63];
+                outs[s][o++] = a[v & 63];
+            }
+            if (len - j == 1) {
+                outs[s][o++] = a[p[j] >> 2];
+                outs[s][o++] = a[(p[j] & 3) << 4];
+            } else if (len - j == 2) {
+                uint32_t v = (uint32_t)p[j] << 8 | p[j + 1];
+                outs[s][o++] = a[v >> 10];
+                outs[s][o++] = a[v >> 4 & 63];
+                outs[s][o++] = a[(v & 15) << 2];
+            }
+            outs[s][o] = '\0';
+            *lens[s] = o;
+        }
+        snprintf(buf, sizeof buf, "%s.%s.%s", hb, cb,
+                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        t = NULL;
+        jwt_status_t st = jwt_token_parse(buf, strlen(buf), &pol, &t);
+        ck_assert_msg(st == hs[i].want, "%s: %d, wanted %d", hs[i].h, st, hs[i].want);
+        jwt_token_free(t);
+    }
+    free(c);
+    kp_free(&k);
+    kp_free(&e);
+}
+END_TEST
+
+START_TEST(scope_matching)
+{
+    ck_assert(jwt_scope_has("seal.gm", "seal.gm"));
+    ck_assert(jwt_scope_has("openid seal.gm seal.km", "seal.gm"));
+    ck_assert(jwt_scope_has("openid  seal.km ", "seal.km"));
+    ck_assert(!jwt_scope_has("seal.gmx", "seal.gm"));
+    ck_assert(!jwt_scope_has("xseal.gm", "seal.gm"));
+    ck_assert(!jwt_scope_has("seal", "seal.gm"));
+    ck_assert(!jwt_scope_has("", "seal.gm"));
+    ck_assert(!jwt_scope_has(NULL, "seal.gm"));
+    ck_assert(!jwt_scope_has("seal.gm", ""));
+}
+END_TEST
+
+/* ------------------------------------------------ the cache */
+
+static void key_of(unsigned i, uint8_t key[TOKEN_CACHE_KEY_LEN])
+{
+    char tok[32];
+    snprintf(tok, sizeof tok, "token-%u", i);
+    token_cache_key(tok, strlen(tok), key);
+}
+
+START_TEST(cache_hits_expires_and_stays_bounded)
+{
+    token_cache_t *c = token_cache_new(64);
+    ck_assert_ptr_nonnull(c);
+    uint8_t k[TOKEN_CACHE_KEY_LEN];
+    char sub[256];
+    int has = -1;
+    key_of(1, k);
+    ck_assert(!token_cache_get(c, k, NOW, "seal.gm", sub, sizeof sub, &has));
+    token_cache_put(c, k, NOW + 10, "alice", "openid seal.gm");
+    ck_assert(token_cache_get(c, k, NOW + 9, "seal.gm", sub, sizeof sub, &has));
+    ck_assert_str_eq(sub, "alice");
+    ck_assert_int_eq(has, 1);
+    ck_assert(token_cache_get(c, k, NOW, "seal.km", sub, sizeof sub, &has));
+    ck_assert_int_eq(has, 0);
+    /* Expired at valid_until, and dropped. */
+    ck_assert(!token_cache_get(c, k, NOW + 10, "seal.gm", sub, sizeof sub, &has));
+    ck_assert(!token_cache_get(c, k, NOW, "seal.gm", sub, sizeof sub, &has));
+    /* No scope claim: never a scope. */
+    token_cache_put(c, k, NOW + 10, "bob", NULL);
+    ck_assert(token_cache_get(c, k, NOW, "seal.gm", sub, sizeof sub, &has));
+    ck_assert_int_eq(has, 0);
+    /* 10000 tokens into 64 places: at most 64 stay, the latest among them. */
+    for (unsigned i = 0; i < 10000; i++) {
+        key_of(100 + i, k);
+        token_cache_put(c, k, NOW + 1000 + i, "u", "s");
+    }
+    unsigned kept = 0;
+    for (unsigned i = 0; i < 10000; i++) {
+        key_of(100 + i, k);
+        kept += (unsigned)token_cache_get(c, k, NOW, "s", sub, sizeof sub, &has);
+    }
+    ck_assert_uint_le(kept, 64);
+    ck_assert_uint_ge(kept, 16);
+    key_of(100 + 9999, k);
+    ck_assert(token_cache_get(c, k, NOW, "s", sub, sizeof sub, &has));
+    /* Over-long subjects or scopes are not kept. */
+    char big[2048];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    key_of(7, k);
+    token_cache_put(c, k, NOW + 10, "x", big);
+    ck_assert(!token_cache_get(c, k, NOW, "s", sub, sizeof sub, &has));
+    token_cache_clear(c);
+    key_of(100 + 9999, k);
+    ck_assert(!token_cache_get(c, k, NOW, "s", sub, sizeof sub, &has));
+    uint64_t hits = 0, misses = 0;
+    token_cache_stats(c, &hits, &misses);
+    ck_assert_uint_gt(hits, 0);
+    ck_assert_uint_gt(misses, 0);
+    token_cache_free(c);
+    /* Room for at least 4 however small it is asked to be. */
+    c = token_cache_new(0);
+    key_of(1, k);
+    token_cache_put(c, k, NOW + 10, "a", "s");
+    ck_assert(token_cache_get(c, k, NOW, "s", sub, sizeof sub, &has));
+    token_cache_free(c);
+}
+END_TEST
+
+static token_cache_t *shared;
+
+static void *hammer(void *arg)
+{
+    unsigned base = (unsigned)(uintptr_t)arg, wrong = 0;
+    uint8_t k[TOKEN_CACHE_KEY_LEN];
+    char sub[256], want[32];
+    for (unsigned i = 0; i < 20000; i++) {
+        unsigned id = base + i % 500;
+        key_of(id, k);
+        snprintf(want, sizeof want, "u%u", id);
+        int has = 0;
+        if (token_cache_get(shared, k, NOW, "s", sub, sizeof sub, &has)) {
+            if (strcmp(sub, want) != 0 || !has)
+                wrong++;
+        } else {
+            token_cache_put(shared, k, NOW + 100, want, "s");
+        }
+    }
+    return (void *)(uintptr_t)wrong;
+}
+
+START_TEST(cache_is_consistent_across_threads)
+{
+    shared = token_cache_new(256);
+    pthread_t th[4];
+    for (uintptr_t i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, hammer, (void *)(i * 1000)), 0);
+    for (int i = 0; i < 4; i++) {
+        void *wrong;
+        pthread_join(th[i], &wrong);
+        ck_assert_uint_eq((uintptr_t)wrong, 0);
+    }
+    token_cache_free(shared);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("authz_jwt units");
+    TCase *tc = tcase_create("units");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, b64url_is_strict);
+    tcase_add_test(tc, jwks_keeps_signature_keys_of_our_two_kinds);
+    tcase_add_test(tc, jwks_skips_or_refuses_what_it_must);
+    tcase_add_test(tc, time_bounds_are_exact);
+    tcase_add_test(tc, header_and_signature_checks);
+    tcase_add_test(tc, scope_matching);
+    tcase_add_test(tc, cache_hits_expires_and_stays_bounded);
+    tcase_add_test(tc, cache_is_consistent_across_threads);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
