@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The IM-UU reference point (TS 23.434 clause 12, TS 33.434 5.2, TS 24.547
+ * clause 6.2): the OpenID Connect provider endpoints of the SEAL identity
+ * management server, and its administration endpoint for sealctl. This
+ * file is the plugin shell: configuration, routes, the im interface. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "im_uu.h"
+
+static seal_status_t read_admin_dns(uu_ctx_t *u)
+{
+    const seal_conf_t *conf = seal_plugin_conf(u->self);
+    const seal_conf_t *arr = seal_conf_get(conf, "admin_dns");
+    size_t n = 0;
+    if (arr) {
+        if (seal_conf_type(arr) != SEAL_CONF_ARRAY)
+            return seal_conf_error(u->self, arr, "expected an array of subject DNs, e.g. "
+                                   "[\"CN=admin,O=Example\"]");
+        n = seal_conf_array_len(arr);
+    }
+    if (!(u->admin_dns = calloc(n + 1, sizeof *u->admin_dns)))
+        return SEAL_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const char *dn = seal_conf_as_string(seal_conf_array_at(arr, i));
+        if (!dn || !*dn)
+            return seal_conf_error(u->self, seal_conf_array_at(arr, i),
+                                   "expected a non-empty subject DN string");
+        if (!(u->admin_dns[i] = strdup(dn)))
+            return SEAL_E_NOMEM;
+    }
+    return SEAL_OK;
+}
+
+static seal_status_t im_uu_init(seal_plugin_t *self)
+{
+    uu_ctx_t *u = calloc(1, sizeof *u);
+    if (!u)
+        return SEAL_E_NOMEM;
+    u->self = self;
+    seal_plugin_set_data(self, u);
+    seal_status_t st = read_admin_dns(u);
+    if (st != SEAL_OK)
+        return st;
+    if (!seal_plugin_loaded(self, "im") || !seal_service_exists(self, "im")) {
+        seal_log(self, SEAL_LOG_ERR, "the im plugin must be loaded and named before im_uu "
+                 "in the configuration");
+        return SEAL_E_CONFIG;
+    }
+    if ((st = uu_oauth_routes(u)) != SEAL_OK || (st = uu_admin_routes(u)) != SEAL_OK)
+        return st;
+    if (!u->admin_dns[0])
+        seal_log(self, SEAL_LOG_INFO, "admin_dns is empty: the administration endpoint "
+                 "refuses every request");
+    return SEAL_OK;
+}
+
+static seal_status_t im_uu_start(seal_plugin_t *self)
+{
+    uu_ctx_t *u = seal_plugin_data(self);
+    u->im = seal_iface_get(self, SEAL_IM_IFACE_V1, &u->im_user);
+    if (!u->im || u->im->struct_size < sizeof(seal_im_v1_t)) {
+        seal_log(self, SEAL_LOG_ERR, "interface %s is not provided", SEAL_IM_IFACE_V1);
+        return SEAL_E_NOTFOUND;
+    }
+    const char *iss = u->im->issuer(u->im_user);
+    size_t n = strlen(iss) + 32;
+    if (!(u->basic_challenge = malloc(n)) || !(u->bearer_realm = malloc(n)))
+        return SEAL_E_NOMEM;
+    /* The issuer URL has no quote or backslash (im checks it). */
+    snprintf(u->basic_challenge, n, "Basic realm=\"%s\"", iss);
+    snprintf(u->bearer_realm, n, "Bearer realm=\"%s\"", iss);
+    return uu_discovery_make(u);
+}
+
+static void im_uu_fini(seal_plugin_t *self)
+{
+    uu_ctx_t *u = seal_plugin_data(self);
+    if (!u)
+        return;
+    for (size_t i = 0; u->admin_dns && u->admin_dns[i]; i++)
+        free(u->admin_dns[i]);
+    free(u->admin_dns);
+    free(u->discovery);
+    free(u->basic_challenge);
+    free(u->bearer_realm);
+    free(u);
+    seal_plugin_set_data(self, NULL);
+}
+
+static const seal_plugin_desc_t im_uu_desc = {
+    SEAL_PLUGIN_DESC_INIT,
+    .flags = SEAL_PLUGIN_F_THREAD_SAFE,
+    .name = "im_uu",
+    .version = "0.1.0",
+    .description = "IM-UU reference point: OpenID Connect provider endpoints",
+    .init = im_uu_init,
+    .start = im_uu_start,
+    .fini = im_uu_fini,
+};
+
+SEAL_PLUGIN_EXPORT(im_uu_desc)
