@@ -201,7 +201,7 @@ static void partner_finish(im_xpend_t *x, const char *jwks)
     char buf[1024];
     if (!l.jwks) {
         why = "the partner's keys could not be fetched";
-    } else if (im_jwt_verify(x->token, partner_key, &l, &text, NULL) != IM_JWT_OK
+    } else if (im_jwt_verify(c->self, x->token, partner_key, &l, &text, NULL) != IM_JWT_OK
                || !(claims = im_json_parse(text, strlen(text)))) {
         why = "the security token does not verify with its issuer's keys";
     } else {

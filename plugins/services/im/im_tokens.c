@@ -72,7 +72,7 @@ int im_own_jwt_check(im_ctx_t *c, const char *token, struct json_object **claims
 {
     char *text = NULL;
     *claims = NULL;
-    if (im_jwt_verify(token, own_key, c, &text, typ) != IM_JWT_OK)
+    if (im_jwt_verify(c->self, token, own_key, c, &text, typ) != IM_JWT_OK)
         return -1;
     struct json_object *o = im_json_parse(text, strlen(text));
     free(text);
