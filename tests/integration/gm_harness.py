@@ -250,3 +250,296 @@ def request(conn, method, path, body=None, headers=None):
     r = conn.getresponse()
     data = r.read()
     return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+
+
+# ---- identity management (im + im_uu), for tests/integration/im_*.py ----
+# Appended by the im work; the functions above are unchanged.
+
+import base64
+import hashlib
+import html.parser
+import urllib.parse
+
+IM_PLUGINS = (("plugins/stores/store_sqlite", "store_sqlite"), ("plugins/services/im", "im"),
+              ("plugins/refpoints/im_uu", "im_uu"), ("plugins/crypto/crypto_gnutls", "crypto_gnutls"))
+
+
+def im_build_paths():
+    """seald and the plugin directories of store_sqlite, im, im_uu and
+    crypto_gnutls (plus authz_jwt's when it is built); skips when one of
+    the four is missing."""
+    top_build = os.environ.get("top_builddir")
+    seald = os.environ.get("SEALD")
+    if not top_build or not seald:
+        print("SKIP: run through `make check` (top_builddir and SEALD unset)")
+        sys.exit(SKIP)
+    dirs = []
+    for d, so in IM_PLUGINS:
+        path = os.path.join(top_build, d, ".libs")
+        if not os.path.exists(os.path.join(path, so + ".so")):
+            print("SKIP: %s not built" % os.path.join(path, so + ".so"))
+            sys.exit(SKIP)
+        dirs.append(path)
+    authz = os.path.join(top_build, "plugins/auth/authz_jwt/.libs")
+    if os.path.exists(os.path.join(authz, "authz_jwt.so")):
+        dirs.append(authz)
+    return seald, dirs
+
+
+def im_have_authz_jwt(plugin_dirs):
+    return any(os.path.exists(os.path.join(d, "authz_jwt.so")) for d in plugin_dirs)
+
+
+def im_add_client_cert(certs, d, name, cn):
+    """Another client certificate from the test CA; returns (key, cert)."""
+    certtool = shutil.which("certtool")
+    key, cert, tf = (os.path.join(d, name + s) for s in (".key", ".pem", ".tmpl"))
+    with open(tf, "w") as f:
+        f.write('cn = "%s"\ntls_www_client\nsigning_key\nexpiration_days = 2\n' % cn)
+    _run([certtool, "--generate-privkey", "--key-type=ecdsa", "--curve=secp256r1",
+          "--outfile", key])
+    _run([certtool, "--generate-certificate", "--load-privkey", key,
+          "--load-ca-certificate", certs["ca"][1], "--load-ca-privkey", certs["ca"][0],
+          "--template", tf, "--outfile", cert])
+    certs[name] = (key, cert)
+    return key, cert
+
+
+def im_cert_dn(cert):
+    """The subject DN as seald sees it (GnuTLS RFC 4514 form)."""
+    out = subprocess.run([shutil.which("certtool"), "-i", "--infile", cert], check=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("Subject:"):
+            return line[len("Subject:"):].strip()
+    raise RuntimeError("no subject in " + cert)
+
+
+class ImSeald(Seald):
+    """seald with store_sqlite, im and im_uu over HTTPS (client certificates
+    optional, so OAuth clients need none); the issuer is
+    https://127.0.0.1:<port>. An "admin" client certificate is made and its
+    DN listed in im_uu's admin_dns. im_conf / im_uu_conf / authz_conf are
+    merged into the plugin blocks; authz_conf=None leaves authz_jwt out."""
+
+    def __init__(self, tmp=None, im_conf=None, im_uu_conf=None, authz_conf=None,
+                 log_level="info", listen_v6=False, auth_mtls=True):
+        self.seald, self.plugin_dirs = im_build_paths()
+        self.im_conf = im_conf or {}
+        self.im_uu_conf = im_uu_conf or {}
+        self.authz_conf = authz_conf
+        self.log_level = log_level
+        self.listen_v6 = listen_v6
+        self.auth_mtls = auth_mtls
+        self.seal_s_conf = {}
+        self.tmp = tmp or tempfile.mkdtemp(prefix="seald-im-")
+        self.certs = make_certs(self.tmp)
+        im_add_client_cert(self.certs, self.tmp, "admin", "seal admin")
+        self.admin_dn = im_cert_dn(self.certs["admin"][1])
+        self.proc = None
+        self.port = None
+        self.runs = 0
+        self.access_log = os.path.join(self.tmp, "access.log")
+        Seald._all.append(self)
+
+    @property
+    def issuer(self):
+        return "https://127.0.0.1:%d" % self.port
+
+    def config(self, port):
+        self.port = port
+        listen = ["127.0.0.1:%d" % port]
+        if self.listen_v6:
+            listen.append("[::1]:%d" % port)
+        im = {"issuer": "https://127.0.0.1:%d" % port,
+              "kek_file": os.path.join(self.tmp, "im.kek"),
+              # Cheaper than the defaults so the suite stays quick; the
+              # algorithm (argon2id) is the same.
+              "argon2_m_kib": 1024, "argon2_t": 1}
+        im.update(self.im_conf)
+        uu = {"admin_dns": [self.admin_dn]}
+        uu.update(self.im_uu_conf)
+        plugins = {"store_sqlite": {"path": os.path.join(self.tmp, "seal.db"),
+                                    "synchronous": "normal"},
+                   "im": im, "im_uu": uu}
+        if self.authz_conf is not None:
+            plugins["authz_jwt"] = self.authz_conf
+        return {
+            "plugin_dir": self.plugin_dirs,
+            "log": {"level": self.log_level, "access_file": self.access_log},
+            "http": {
+                "listen": listen,
+                "tls": {"cert": self.certs["server"][1], "key": self.certs["server"][0],
+                        "client_ca": self.certs["ca"][1], "verify_client": "optional"},
+                "auth": {"mtls": self.auth_mtls},
+            },
+            "plugins": plugins,
+        }
+
+    def ssl_context(self, client_cert=False, cert_name="client"):
+        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=self.certs["ca"][1])
+        if client_cert:
+            ctx.load_cert_chain(self.certs[cert_name][1], self.certs[cert_name][0])
+        return ctx
+
+    def connection(self, client_cert=False, timeout=30, cert_name="client", host="127.0.0.1"):
+        return http.client.HTTPSConnection(host, self.port, timeout=timeout,
+                                           context=self.ssl_context(client_cert, cert_name))
+
+    def admin(self, method, path, body=None):
+        """One request to the administration endpoint with the admin
+        certificate."""
+        c = self.connection(client_cert=True, cert_name="admin")
+        try:
+            return request(c, method, path, body)
+        finally:
+            c.close()
+
+    def add_user(self, user_id, password, val_user_ids=None):
+        body = {"user_id": user_id, "password": password}
+        if val_user_ids is not None:
+            body["val_user_ids"] = val_user_ids
+        r = self.admin("POST", "/admin/v1/users", body)
+        assert r.status == 201, r
+        return r.json()
+
+    def add_client(self, **spec):
+        r = self.admin("POST", "/admin/v1/clients", spec)
+        assert r.status == 201, r
+        return r.json()
+
+    def access_log_text(self):
+        try:
+            with open(self.access_log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+def b64url_decode(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode("ascii")
+
+
+def pkce_pair():
+    """(code_verifier, code_challenge) for S256 (RFC 7636 4.1, 4.2)."""
+    verifier = b64url(os.urandom(32))
+    return verifier, b64url(hashlib.sha256(verifier.encode("ascii")).digest())
+
+
+def form_request(conn, method, path, form=None, headers=None):
+    """A request with an application/x-www-form-urlencoded body."""
+    h = dict(headers or {})
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form)
+        h.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    return request(conn, method, path, body, h)
+
+
+def basic_auth(client_id, secret):
+    """RFC 6749 2.3.1: each part form-urlencoded, then base64."""
+    raw = "%s:%s" % (urllib.parse.quote_plus(client_id), urllib.parse.quote_plus(secret))
+    return "Basic " + base64.b64encode(raw.encode("utf-8")).decode("ascii")
+
+
+class _FormParser(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.action = None
+        self.method = None
+        self.fields = {}
+        self.inputs = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.action, self.method = a.get("action"), (a.get("method") or "get").upper()
+        elif tag == "input":
+            self.inputs.append(a)
+            if a.get("type") == "hidden":
+                self.fields[a.get("name")] = a.get("value", "")
+
+
+def parse_login_form(body):
+    """The login page's form: (action, method, hidden fields, input names)."""
+    p = _FormParser()
+    p.feed(body.decode("utf-8"))
+    return p.action, p.method, p.fields, [i.get("name") for i in p.inputs if i.get("name")]
+
+
+def jwt_parts(token):
+    h, p, s = token.split(".")
+    return (json.loads(b64url_decode(h)), json.loads(b64url_decode(p)),
+            (h + "." + p).encode("ascii"), b64url_decode(s))
+
+
+def jwt_verify_es256(token, jwks):
+    """Verifies an ES256 JWS with the key of its kid in jwks (python3-
+    cryptography); returns (header, claims). Raises on any failure."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    header, claims, signing_input, sig = jwt_parts(token)
+    if header.get("alg") != "ES256":
+        raise ValueError("alg %r" % header.get("alg"))
+    keys = [k for k in jwks["keys"] if k.get("kid") == header.get("kid")]
+    if len(keys) != 1:
+        raise ValueError("kid %r not in the JWKS" % header.get("kid"))
+    k = keys[0]
+    if k.get("kty") != "EC" or k.get("crv") != "P-256" or len(sig) != 64:
+        raise ValueError("not an ES256 key or signature")
+    pub = ec.EllipticCurvePublicNumbers(int.from_bytes(b64url_decode(k["x"]), "big"),
+                                        int.from_bytes(b64url_decode(k["y"]), "big"),
+                                        ec.SECP256R1()).public_key()
+    der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
+    pub.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+    return header, claims
+
+
+def need_cryptography():
+    """Re-runs under /usr/bin/python3 (Debian's python3-cryptography) when
+    this interpreter lacks it; skips when none has it."""
+    try:
+        import cryptography  # noqa: F401
+        return
+    except ImportError:
+        pass
+    if os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3") \
+            and os.access("/usr/bin/python3", os.X_OK):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    print("SKIP: python3-cryptography is needed")
+    sys.exit(SKIP)
+
+
+def im_authorize(srv, conn, client_id, redirect_uri, username, password, scope="openid",
+                 state="st-1", nonce="n-1", challenge=None, extra=None):
+    """The browser part of the code flow: GET the authorization endpoint,
+    read the login form, POST the credentials. Returns the final response
+    (a 302 to redirect_uri on success)."""
+    q = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+         "scope": scope, "state": state, "code_challenge_method": "S256"}
+    if nonce is not None:
+        q["nonce"] = nonce
+    if challenge is not None:
+        q["code_challenge"] = challenge
+    q.update(extra or {})
+    q = {k: v for k, v in q.items() if v is not None}
+    r = request(conn, "GET", "/oidc/v1/authorize?" + urllib.parse.urlencode(q))
+    if r.status != 200:
+        return r
+    action, method, fields, names = parse_login_form(r.body)
+    assert action == "/oidc/v1/authorize" and method == "POST", (action, method)
+    assert "username" in names and "password" in names, names
+    fields.update({"username": username, "password": password})
+    return form_request(conn, "POST", action, fields)
+
+
+def redirect_params(r):
+    """The query parameters of a 302's Location."""
+    loc = r.headers.get("location", "")
+    return loc, dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
