@@ -5,7 +5,7 @@ the group management API (gm + seal_s), over HTTPS on 127.0.0.1:<free port>.
 Used by tests/integration/client_*.sh and bench/idm/run.sh.
 
     client_harness.py [--plugin SO]... [--threads N] [--seald PATH]
-                      [--at-ttl S] -- COMMAND [ARG]...
+                      [--at-ttl S] [--log-level L] -- COMMAND [ARG]...
 
 It starts seald (through gm_harness.Seald: certificates, free port, stop by
 PID), registers a VAL user, a public native client and a confidential
@@ -48,8 +48,10 @@ def plugin_dir(top_build, sub, name):
 
 
 class IdmSeald(gm_harness.Seald):
-    def __init__(self, extra_plugins=(), threads=None, seald=None, at_ttl=None):
+    def __init__(self, extra_plugins=(), threads=None, seald=None, at_ttl=None,
+                 log_level="info"):
         super().__init__()
+        self.log_level = log_level
         top = os.environ["top_builddir"]
         self.plugin_dirs = list(self.plugin_dirs) + [
             plugin_dir(top, "plugins/services/im", "im"),
@@ -72,7 +74,7 @@ class IdmSeald(gm_harness.Seald):
         c = super().config(port)
         issuer = "https://127.0.0.1:%d" % port
         self.issuer = issuer
-        c["log"] = {"level": "info", "file": os.path.join(self.tmp, "seald.log"),
+        c["log"] = {"level": self.log_level, "file": os.path.join(self.tmp, "seald.log"),
                     "access_file": os.path.join(self.tmp, "access.log")}
         # tokens or client certificates: a client certificate is optional
         c["http"]["tls"]["verify_client"] = "optional"
@@ -136,13 +138,14 @@ def main():
     ap.add_argument("--threads", type=int)
     ap.add_argument("--seald")
     ap.add_argument("--at-ttl", type=int)
+    ap.add_argument("--log-level", default="info")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
     if not cmd:
         ap.error("no command")
     gm_harness.build_paths()    # skips outside `make check`
-    s = IdmSeald(a.plugin, a.threads, a.seald, a.at_ttl)
+    s = IdmSeald(a.plugin, a.threads, a.seald, a.at_ttl, a.log_level)
     try:
         s.start()
     except gm_harness.StartError as e:
