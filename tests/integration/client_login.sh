@@ -157,7 +157,7 @@ check "  saying how to fix it" grep -q 'chmod 600' "$SEAL_TMP/mode.err"
 
 # ---- nothing secret in seald's log ----
 for secret in "$RP_PASSWORD" "$t1" "$t2"; do
-    if grep -qF -- "$secret" "$SEALD_LOG" "$(dirname "$SEALD_LOG")/access.log" 2>/dev/null; then
+    if grep -qF -- "$secret" "$SEALD_LOG" "$SEALD_ACCESS_LOG" 2>/dev/null; then
         fail "a password or token appears in seald's logs"
     fi
 done
