@@ -384,8 +384,29 @@ class ImSeald(Seald):
         return ctx
 
     def connection(self, client_cert=False, timeout=30, cert_name="client", host="127.0.0.1"):
-        return http.client.HTTPSConnection(host, self.port, timeout=timeout,
-                                           context=self.ssl_context(client_cert, cert_name))
+        ctx = self.ssl_context(client_cert, cert_name)
+        if host != "127.0.0.1":
+            ctx.check_hostname = False   # the test certificate names 127.0.0.1; chain still checked
+        return http.client.HTTPSConnection(host, self.port, timeout=timeout, context=ctx)
+
+    def start_at(self, port):
+        """Starts on a given port (one chosen beforehand with free_port, when
+        another server's configuration must name it)."""
+        self.runs += 1
+        conf = os.path.join(self.tmp, "seald.conf")
+        with open(conf, "w") as f:
+            json.dump(self.config(port), f, indent=1)
+        self.log = os.path.join(self.tmp, "seald-%d.log" % self.runs)
+        with open(self.log, "w") as logf:
+            wrap = shlex.split(os.environ.get("SEAL_TEST_WRAPPER", ""))
+            self.proc = subprocess.Popen(wrap + [self.seald, "-c", conf], stdin=subprocess.DEVNULL,
+                                         stdout=logf, stderr=subprocess.STDOUT)
+        self.port = port
+        if not self._wait_ready():
+            text = self.log_text()
+            self.kill()
+            raise StartError("seald did not start:\n" + text, text)
+        return self
 
     def admin(self, method, path, body=None):
         """One request to the administration endpoint with the admin

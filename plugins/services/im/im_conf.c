@@ -121,6 +121,7 @@ seal_status_t im_conf_read(im_ctx_t *c)
     INT("key_rotation_s", 0, 0, 31536000, &c->rotation_s);
     INT("key_reload_s", 60, 1, 86400, &c->reload_s);
     INT("sweep_interval_s", 300, 1, 86400, &c->sweep_s);
+    INT("partner_jwks_min_refetch_s", 10, 1, 86400, &c->partner_refetch_s);
     INT("argon2_t", 2, 1, 64, &a2t);
     INT("argon2_m_kib", 19456, 8, 4194304, &a2m);
     INT("argon2_p", 1, 1, 16, &a2p);

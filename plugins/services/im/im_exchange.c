@@ -11,8 +11,8 @@
  * Partner: the client presents that security token (subject_token_type
  * urn:ietf:params:oauth:token-type:jwt); this server checks it against the
  * issuing partner's JWKS (fetched from its jwks_uri, cached, fetched again
- * for an unknown kid at most every 10 s), its aud (this issuer and the
- * requesting client), its times and that its jti was not used before, and
+ * for an unknown kid at most every partner_jwks_min_refetch_s), its aud
+ * (this issuer and the requesting client), its times and that its jti was not used before, and
  * issues one of its own access tokens for the subject (B.9).
  */
 #include <stdio.h>
@@ -23,7 +23,6 @@
 #define TT_ACCESS "urn:ietf:params:oauth:token-type:access_token"
 #define TT_ID     "urn:ietf:params:oauth:token-type:id_token"
 #define TT_JWT    "urn:ietf:params:oauth:token-type:jwt"
-#define REFETCH_S 10
 
 /* An exchange waiting for a partner's JWKS. */
 typedef struct im_xpend {
@@ -381,7 +380,7 @@ static void partner(im_ctx_t *c, im_partner_t *pa, struct json_object *client,
     char *jwks = NULL;
     int fetch = 0;
     if ((pa->jwks && jwks_has(pa->jwks, kid))
-        || (!pa->fetching && now - pa->fetched < REFETCH_S)) {
+        || (!pa->fetching && now - pa->fetched < c->partner_refetch_s)) {
         /* A known kid, or an unknown one asked for too recently: answer
          * with the keys at hand. */
         jwks = pa->jwks ? strdup(pa->jwks) : NULL;

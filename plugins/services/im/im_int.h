@@ -54,7 +54,7 @@ typedef struct im_ctx {
     char *issuer;
     char *audience;
     int64_t at_ttl, id_ttl, rt_ttl, code_ttl, st_ttl;
-    int64_t rotation_s, reload_s, sweep_s;
+    int64_t rotation_s, reload_s, sweep_s, partner_refetch_s;
     uint32_t a2_t, a2_m_kib, a2_p;
     int64_t pw_min;
     char **scopes;           /* NULL-terminated */
