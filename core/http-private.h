@@ -47,6 +47,12 @@ typedef struct seal_resp_header {
     struct seal_resp_header *next;
 } seal_resp_header_t;
 
+/* A named fact about the caller (seal_request_set_attr). */
+struct seal_req_attr {
+    struct seal_req_attr *next;
+    char *name, *value;
+};
+
 struct seal_request {
     seal_host_t *host;
     void *srv;                    /* the adapter's server */
@@ -61,6 +67,7 @@ struct seal_request {
     const char *peer;             /* owned by the connection */
     const char *client_dn;        /* owned by the connection; NULL unless verified */
     char *principal;
+    struct seal_req_attr *attrs;  /* set by authorization hooks (a short list) */
     char *body;
     size_t body_len, body_cap;
     uint64_t start_ns;

@@ -61,6 +61,13 @@ void seal_request_free(seal_request_t *req)
     seal_query_clear(&req->query);
     seal_path_params_clear(&req->params);
     free(req->principal);
+    while (req->attrs) {
+        struct seal_req_attr *a = req->attrs;
+        req->attrs = a->next;
+        free(a->name);
+        free(a->value);
+        free(a);
+    }
     free(req->body);
     free(req->resp_ctype);
     free(req->resp_body);
@@ -156,6 +163,49 @@ seal_status_t seal_request_set_principal(seal_request_t *req, const char *princi
 const char *seal_request_principal(const seal_request_t *req)
 {
     return req ? req->principal : NULL;
+}
+
+seal_status_t seal_request_set_attr(seal_request_t *req, const char *name, const char *value)
+{
+    if (!req || !name || !*name)
+        return SEAL_E_INVAL;
+    char *copy = NULL;
+    if (value && !(copy = strdup(value)))
+        return SEAL_E_NOMEM;
+    seal_status_t st = SEAL_OK;
+    pthread_mutex_lock(&req->mu);
+    struct seal_req_attr *a = req->attrs;
+    while (a && strcmp(a->name, name) != 0)
+        a = a->next;
+    if (!a) {
+        a = calloc(1, sizeof *a);
+        if (a && (a->name = strdup(name))) {
+            a->next = req->attrs;
+            req->attrs = a;
+        } else {
+            free(a);
+            a = NULL;
+            st = SEAL_E_NOMEM;
+        }
+    }
+    if (a) {
+        free(a->value);
+        a->value = copy;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&req->mu);
+    free(copy);
+    return st;
+}
+
+const char *seal_request_attr(const seal_request_t *req, const char *name)
+{
+    if (!req || !name)
+        return NULL;
+    for (const struct seal_req_attr *a = req->attrs; a; a = a->next)
+        if (strcmp(a->name, name) == 0)
+            return a->value;
+    return NULL;
 }
 
 /* ---- Responses ---- */

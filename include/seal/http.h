@@ -40,6 +40,14 @@ const char *seal_request_client_cert_dn(const seal_request_t *req);
 seal_status_t seal_request_set_principal(seal_request_t *req, const char *principal);
 const char *seal_request_principal(const seal_request_t *req);
 
+/* ABI 1.1. Named facts about the caller that an authorization hook attaches
+ * (copied; setting a name again replaces it), e.g. "client_id", "scope"
+ * (space-separated) and "val_user_ids" (space-separated VAL user
+ * identities), so a handler can decide what this caller may see. NULL when
+ * unset. */
+seal_status_t seal_request_set_attr(seal_request_t *req, const char *name, const char *value);
+const char *seal_request_attr(const seal_request_t *req, const char *name);
+
 /* ---- Response ---- */
 
 /* Adds a response header (copied); before the answer only. */

@@ -53,7 +53,9 @@ static seal_status_t h_whoami(seal_request_t *req, void *user)
     (void)user;
     char b[512];
     const char *p = seal_request_principal(req), *dn = seal_request_client_cert_dn(req);
-    int n = snprintf(b, sizeof b, "principal=%s dn=%s", p ? p : "(none)", dn ? dn : "(none)");
+    const char *scope = seal_request_attr(req, "scope");
+    int n = snprintf(b, sizeof b, "principal=%s dn=%s%s%s", p ? p : "(none)", dn ? dn : "(none)",
+                     scope ? " scope=" : "", scope ? scope : "");
     return seal_response_send(req, 200, "text/plain", b, (size_t)n);
 }
 
@@ -167,6 +169,10 @@ static seal_status_t authorize(void *args, void *user)
         return SEAL_DECLINED;
     if (strcmp(a, "Bearer good") == 0) {
         seal_request_set_principal(req, "alice");
+        /* an attribute set twice keeps the last value */
+        seal_request_set_attr(req, "scope", "openid");
+        seal_request_set_attr(req, "scope", "seal.gm");
+        seal_request_set_attr(req, "client_id", "c1");
         return SEAL_OK;
     }
     if (strcmp(a, "Bearer bad") == 0)
@@ -586,7 +592,7 @@ START_TEST(authorization_hook)
     start_host(PLAIN, 1);
     static const struct { const char *auth; long status; const char *body; } cases[] = {
         { NULL, 401, NULL },
-        { "Authorization: Bearer good", 200, "principal=alice dn=(none)" },
+        { "Authorization: Bearer good", 200, "principal=alice dn=(none) scope=seal.gm" },
         { "Authorization: Bearer bad", 401, NULL },
         { "Authorization: Bearer forbidden", 403, NULL },
         { "Authorization: Bearer boom", 500, NULL },
@@ -661,7 +667,7 @@ START_TEST(access_log)
         struct timespec ts = { 0, 10 * 1000000 };
         nanosleep(&ts, NULL);
     }
-    ck_assert(file_has(log, "127.0.0.1 GET /t/whoami 200 25 "));
+    ck_assert(file_has(log, "127.0.0.1 GET /t/whoami 200 39 "));
     ck_assert(file_has(log, " alice\n"));
     ck_assert(file_has(log, "127.0.0.1 GET /nope%20x 404 "));
     ck_assert(!file_has(log, "Bearer"));
@@ -1032,7 +1038,7 @@ START_TEST(mtls_off_needs_the_hook)
                       .cert = pf("client.pem"), .key = pf("client.key") };
     http_do(NULL, &rq, &r);
     ck_assert_int_eq(r.status, 200);
-    ck_assert_str_eq(r.body, "principal=alice dn=CN=client-one,O=seal tests");
+    ck_assert_str_eq(r.body, "principal=alice dn=CN=client-one,O=seal tests scope=seal.gm");
     http_resp_free(&r);
 }
 END_TEST
