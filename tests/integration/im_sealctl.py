@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: Apache-2.0
+"""sealctl against a real seald over mutual TLS: users (password on standard
+input) and clients are added, listed and disabled, the signing key rotated,
+and each action shows in the OAuth endpoints (a login works with the new
+password, a client secret printed once works at the token endpoint, a
+disabled client or user is refused, the JWKS keeps the previous key). Only
+a certificate listed in admin_dns may administer: another valid client
+certificate, or none, gets 403."""
+import os
+import subprocess
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gm_harness as h  # noqa: E402
+
+h.need_cryptography()
+sealctl = os.path.join(os.environ.get("top_builddir", "."), "tools/sealctl/sealctl")
+if not os.access(sealctl, os.X_OK):
+    print("SKIP: %s not built" % sealctl)
+    sys.exit(h.SKIP)
+
+RU = "http://127.0.0.1:4711/cb"
+srv = h.ImSeald()
+srv.start()
+
+
+def ctl(*args, stdin="", cert="admin"):
+    cmd = [sealctl, "--url", srv.issuer, "--cacert", srv.certs["ca"][1],
+           "--cert", srv.certs[cert][1], "--key", srv.certs[cert][0]] + list(args)
+    p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def token(form, headers=None):
+    c = srv.connection()
+    try:
+        return h.form_request(c, "POST", "/oidc/v1/token", form, headers)
+    finally:
+        c.close()
+
+
+def login(user, pw):
+    c = srv.connection()
+    try:
+        v, ch = h.pkce_pair()
+        r = h.im_authorize(srv, c, "app", RU, user, pw, challenge=ch)
+        if r.status != 302:
+            return r, None
+        code = h.redirect_params(r)[1]["code"]
+        return r, h.form_request(c, "POST", "/oidc/v1/token", {
+            "grant_type": "authorization_code", "code": code, "redirect_uri": RU,
+            "client_id": "app", "code_verifier": v}).json()
+    finally:
+        c.close()
+
+
+failed = 0
+try:
+    rc, out, err = ctl("user", "add", "alice", "--val-user-id", "alice@val", "--val-user-id",
+                       "a2@val", stdin="s3cret-from-stdin\n")
+    assert rc == 0 and "user alice added" in out and "alice@val,a2@val" in out, (rc, out, err)
+    rc, out, err = ctl("user", "add", "alice", stdin="another-password\n")
+    assert rc == 1 and "409" in err, (rc, out, err)
+    rc, out, err = ctl("user", "add", "bob", stdin="short\n")
+    assert rc == 1 and "400" in err and "password" in err, (rc, out, err)
+    rc, out, err = ctl("user", "add", "bob", stdin="")
+    assert rc == 1 and "no password" in err, (rc, out, err)
+    rc, out, err = ctl("user", "list")
+    assert rc == 0 and "alice" in out and "argon2" not in out and "bob" not in out, out
+    rc, out, err = ctl("--json", "user", "list")
+    assert rc == 0 and '"user_id":"alice"' in out.replace(" ", ""), out
+    print("ok users")
+
+    rc, out, err = ctl("client", "add", "app", "--type", "public", "--redirect-uri", RU,
+                       "--scope", "openid", "--scope", "seal.gm")
+    assert rc == 0 and "client_id: app" in out and "client_secret" not in out, (rc, out, err)
+    rc, out, err = ctl("client", "add", "vs1", "--type", "confidential", "--scope", "seal.gm",
+                       "--name", "VAL server 1")
+    assert rc == 0 and "client_secret: " in out and "only this once" in out, (rc, out, err)
+    secret = [ln.split(": ", 1)[1] for ln in out.splitlines() if ln.startswith("client_secret:")][0]
+    rc, out, err = ctl("client", "list")
+    assert rc == 0 and "vs1" in out and "confidential" in out and secret not in out, out
+    rc, out, err = ctl("client", "add", "--type", "secret")
+    assert rc == 1 and "400" in err, (rc, out, err)
+    r = token({"grant_type": "client_credentials"}, {"Authorization": h.basic_auth("vs1", secret)})
+    assert r.status == 200 and r.json()["scope"] == "seal.gm", r
+    print("ok clients")
+
+    r, t = login("alice", "s3cret-from-stdin")
+    assert r.status == 302 and t and "id_token" in t, r
+    old_access = t["access_token"]
+
+    rc, out, err = ctl("key", "rotate")
+    assert rc == 0 and "is current" in out, (rc, out, err)
+    c = srv.connection()
+    jwks = h.request(c, "GET", "/oidc/v1/jwks").json()
+    c.close()
+    assert len(jwks["keys"]) == 2, jwks
+    h.jwt_verify_es256(old_access, jwks)   # tokens of the previous key still verify
+    r = token({"grant_type": "client_credentials"}, {"Authorization": h.basic_auth("vs1", secret)})
+    new_kid = h.jwt_parts(r.json()["access_token"])[0]["kid"]
+    assert new_kid != h.jwt_parts(old_access)[0]["kid"] and new_kid == jwks["keys"][0]["kid"]
+    print("ok key rotation")
+
+    rc, out, err = ctl("client", "disable", "vs1")
+    assert rc == 0 and "client vs1 disabled" in out, (rc, out, err)
+    r = token({"grant_type": "client_credentials"}, {"Authorization": h.basic_auth("vs1", secret)})
+    assert r.status == 401 and r.json()["error"] == "invalid_client", r
+    rc, out, err = ctl("client", "disable", "nosuch")
+    assert rc == 1 and "404" in err, (rc, out, err)
+    rc, out, err = ctl("user", "disable", "alice")
+    assert rc == 0, (rc, out, err)
+    r = token({"grant_type": "refresh_token", "refresh_token": t["refresh_token"],
+               "client_id": "app"})
+    assert r.status == 400 and r.json()["error"] == "invalid_grant", r
+    r, _ = login("alice", "s3cret-from-stdin")
+    assert r.status == 200 and b"wrong user name or password" in r.body, r
+    rc, out, err = ctl("user", "list")
+    assert "alice" in out and "false" in out, out
+    print("ok disable")
+
+    # only admin_dns may administer
+    rc, out, err = ctl("user", "list", cert="client")
+    assert rc == 1 and "403" in err, (rc, out, err)
+    c = srv.connection(client_cert=False)
+    r = h.request(c, "GET", "/admin/v1/users")
+    c.close()
+    assert r.status == 403 and r.headers["content-type"] == "application/problem+json", r
+    c = srv.connection(client_cert=True, cert_name="client")
+    r = h.request(c, "POST", "/admin/v1/keys/rotate")
+    c.close()
+    assert r.status == 403, r
+    print("ok refusals")
+except Exception:
+    failed = 1
+    traceback.print_exc()
+    print(srv.log_text()[-3000:])
+if srv.stop() != 0:
+    failed = 1
+sys.exit(failed)
