@@ -144,6 +144,9 @@ int sealclient_new(const sealclient_options_t *o, sealclient_t **out)
         sealclient_free(c);
         return SEALCLIENT_E_NOMEM;
     }
+    /* the login page may keep a session cookie between GET and POST, as a
+     * browser would; cookies live in this handle's memory only */
+    curl_easy_setopt(c->curl, CURLOPT_COOKIEFILE, "");
     *out = c;
     if (!c->tokens_path)
         return sc_fail(c, SEALCLIENT_E_ARG,

@@ -106,7 +106,8 @@ int sc_http(sealclient_t *c, sc_method_t m, const char *url, const char *body_fo
     char *auth = NULL;
     int rc = SEALCLIENT_OK;
 
-    curl_easy_reset(h);
+    /* no curl_easy_reset (it would leak the cookie engine's file list):
+     * every option a call may set is set or cleared here */
     curl_easy_setopt(h, CURLOPT_URL, url);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
@@ -122,14 +123,14 @@ int sc_http(sealclient_t *c, sc_method_t m, const char *url, const char *body_fo
     if (c->cacert)
         curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "libsealclient/" PACKAGE_VERSION);
-    /* the login page may keep a session cookie between GET and POST, as a
-     * browser would; cookies live in this handle's memory only */
-    curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
-    if (m == SC_POST) {
+    curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_NONE);
+    if (m == SC_GET) {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else {
         curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body_form ? body_form : "");
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)(body_form ? strlen(body_form) : 0));

@@ -16,6 +16,12 @@ if [ -z "${SEAL_BASE:-}" ]; then
 fi
 
 sc=$top_builddir/client/seal-client
+# SEAL_CLIENT_WRAPPER runs seal-client under a tool, e.g.
+# "$top_builddir/libtool --mode=execute valgrind -q --error-exitcode=99 --leak-check=full"
+if [ -n "${SEAL_CLIENT_WRAPPER:-}" ]; then
+    wrapped() { $SEAL_CLIENT_WRAPPER "$top_builddir/client/seal-client" "$@"; }
+    sc=wrapped
+fi
 export XDG_CONFIG_HOME="$SEAL_TMP/config"
 # seal-client reads SEAL_ISSUER and SEAL_CACERT (set by the harness) and:
 export SEAL_CLIENT_ID="$RP_PUBLIC_CLIENT"
