@@ -14,7 +14,9 @@
  * Nonces (ECCSI v and j, the SAKKE SSV) are either given, for known-answer
  * tests, or drawn from a caller-supplied random source when the nonce
  * pointer is NULL.  The library keeps no global state; every function is
- * reentrant.  Secret intermediates are wiped before returning. */
+ * reentrant, and the precomputed SAKKE objects are read-only once built
+ * (one object may serve several threads).  Secret intermediates are wiped
+ * before returning. */
 #ifndef IBC_IBC_H
 #define IBC_IBC_H
 
@@ -58,9 +60,11 @@ int ibc_eccsi_kms_keygen(ibc_random_fn *rnd, void *rctx,
 int ibc_eccsi_kms_public(const uint8_t *ksak, size_t ksak_len,
                          uint8_t kpak[IBC_ECCSI_POINT_LEN]);
 
-/* KMS (RFC 6507 5.1.1): SSK and PVT for identity id.  v is the ephemeral
- * (32 octets) or NULL to draw it from rnd.  hs (optional, may be NULL)
- * receives HS.  With a given v that yields SSK = 0 it returns IBC_ENONCE. */
+/* KMS (RFC 6507 5.1.1): SSK and PVT for identity id.  kpak must be
+ * [KSAK]G (IBC_EINVAL otherwise: every SSK would fail validation).  v is
+ * the ephemeral (32 octets) or NULL to draw it from rnd.  hs (optional,
+ * may be NULL) receives HS.  A given v that is 0, >= q or yields SSK = 0
+ * gives IBC_ENONCE. */
 int ibc_eccsi_issue(const uint8_t *ksak, size_t ksak_len,
                     const uint8_t *kpak, size_t kpak_len,
                     const uint8_t *id, size_t id_len,
