@@ -321,14 +321,17 @@ class ImSeald(Seald):
     optional, so OAuth clients need none); the issuer is
     https://127.0.0.1:<port>. An "admin" client certificate is made and its
     DN listed in im_uu's admin_dns. im_conf / im_uu_conf / authz_conf are
-    merged into the plugin blocks; authz_conf=None leaves authz_jwt out."""
+    merged into the plugin blocks."""
 
     def __init__(self, tmp=None, im_conf=None, im_uu_conf=None, authz_conf=None,
-                 log_level="info", listen_v6=False, auth_mtls=True):
+                 log_level="info", listen_v6=False, auth_mtls=True, authz="auto"):
         self.seald, self.plugin_dirs = im_build_paths()
         self.im_conf = im_conf or {}
         self.im_uu_conf = im_uu_conf or {}
-        self.authz_conf = authz_conf
+        self.authz_conf = authz_conf or {}
+        # authz_jwt (bearer tokens on protected routes, e.g. userinfo): True,
+        # False, or "auto" (when it is built), trusting this server's issuer.
+        self.use_authz = authz is True or (authz == "auto" and im_have_authz_jwt(self.plugin_dirs))
         self.log_level = log_level
         self.listen_v6 = listen_v6
         self.auth_mtls = auth_mtls
@@ -363,8 +366,11 @@ class ImSeald(Seald):
         plugins = {"store_sqlite": {"path": os.path.join(self.tmp, "seal.db"),
                                     "synchronous": "normal"},
                    "im": im, "im_uu": uu}
-        if self.authz_conf is not None:
-            plugins["authz_jwt"] = self.authz_conf
+        if self.use_authz:
+            a = {"issuers": [{"issuer": im["issuer"], "jwks_uri": im["issuer"] + "/oidc/v1/jwks",
+                              "ca_file": self.certs["ca"][1]}]}
+            a.update(self.authz_conf)
+            plugins["authz_jwt"] = a
         return {
             "plugin_dir": self.plugin_dirs,
             "log": {"level": self.log_level, "access_file": self.access_log},
@@ -564,3 +570,20 @@ def redirect_params(r):
     """The query parameters of a 302's Location."""
     loc = r.headers.get("location", "")
     return loc, dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
+
+
+def request_joined(conn, method, path, body=None, headers=None):
+    """Like request(), but a header sent several times (WWW-Authenticate
+    from a hook and from the host) is kept whole: its values joined with
+    ", " (RFC 9110 5.3)."""
+    h = dict(headers or {})
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    conn.request(method, path, body=body, headers=h)
+    r = conn.getresponse()
+    data = r.read()
+    joined = {}
+    for k, v in r.getheaders():
+        k = k.lower()
+        joined[k] = joined[k] + ", " + v if k in joined else v
+    return Response(r.status, joined, data)

@@ -6,7 +6,11 @@ signature and claims, userinfo, refresh with rotation), client_credentials,
 introspection, revocation, and each refusal with its OAuth error: code
 reuse (the tokens it gave are revoked), wrong code_verifier, missing PKCE,
 redirect_uri mismatch, wrong client secret, unknown client, a replayed
-refresh token (its family is revoked, the rotated successor too)."""
+refresh token (its family is revoked, the rotated successor too).
+
+Runs twice when authz_jwt is built: once without it (userinfo reachable in
+the mutual-TLS-only mode, checked by im alone) and once with it (the hook
+checks the bearer token first)."""
 import json
 import os
 import sys
@@ -22,10 +26,9 @@ h.need_cryptography()
 RU = "http://127.0.0.1:4711/cb"      # a loopback redirect URI (RFC 8252 7.3)
 PW = "correct horse battery staple"
 
-srv = h.ImSeald()
-srv.start()
-conn = srv.connection()
-authz = h.im_have_authz_jwt(srv.plugin_dirs) and srv.authz_conf is not None
+srv = conn = None
+authz = False
+VS_SECRET = RS_SECRET = None
 
 
 def post(path, form, headers=None):
@@ -65,7 +68,8 @@ def userinfo(token):
     reachable only with a client certificate (mTLS-only mode)."""
     c = srv.connection(client_cert=not authz)
     try:
-        return h.request(c, "GET", "/oidc/v1/userinfo", headers={"Authorization": "Bearer " + token})
+        return h.request_joined(c, "GET", "/oidc/v1/userinfo",
+                                headers={"Authorization": "Bearer " + token})
     finally:
         c.close()
 
@@ -75,13 +79,22 @@ def introspect(token):
                 {"Authorization": h.basic_auth("rs1", RS_SECRET)})
 
 
-# ---- set-up through the admin endpoint ----
-srv.add_user("alice", PW, ["alice@val.example", "alice-2@val.example"])
-srv.add_client(client_id="app", type="public", redirect_uris=[RU],
-               scopes=["openid", "seal.gm", "seal.km"])
-VS = srv.add_client(client_id="vs1", type="confidential", scopes=["seal.gm", "seal.km"])
-VS_SECRET = VS["client_secret"]
-RS_SECRET = srv.add_client(client_id="rs1", type="confidential", scopes=["seal.gm"])["client_secret"]
+def setup(with_authz):
+    """A fresh seald, set up through the admin endpoint."""
+    global srv, conn, authz, VS_SECRET, RS_SECRET
+    srv = h.ImSeald(authz=with_authz)
+    srv.start()
+    conn = srv.connection()
+    authz = srv.use_authz
+    srv.add_user("alice", PW, ["alice@val.example", "alice-2@val.example"])
+    srv.add_client(client_id="app", type="public", redirect_uris=[RU],
+                   scopes=["openid", "seal.gm", "seal.km"])
+    VS_SECRET = srv.add_client(client_id="vs1", type="confidential",
+                               scopes=["seal.gm", "seal.km"])["client_secret"]
+    RS_SECRET = srv.add_client(client_id="rs1", type="confidential",
+                               scopes=["seal.gm"])["client_secret"]
+
+
 jwks = None
 tests = []
 
@@ -393,13 +406,13 @@ def revocation():
 def userinfo_errors():
     c = srv.connection(client_cert=not authz)
     try:
-        r = h.request(c, "GET", "/oidc/v1/userinfo")
+        r = h.request_joined(c, "GET", "/oidc/v1/userinfo")
         assert r.status == 401 and r.headers["www-authenticate"].startswith("Bearer"), r
-        r = h.request(c, "GET", "/oidc/v1/userinfo", headers={"Authorization": "Bearer abc.def.ghi"})
+        r = h.request_joined(c, "GET", "/oidc/v1/userinfo", headers={"Authorization": "Bearer abc.def.ghi"})
         assert r.status == 401 and 'error="invalid_token"' in r.headers["www-authenticate"], r
         at = post("/oidc/v1/token", {"grant_type": "client_credentials"},
                   {"Authorization": h.basic_auth("vs1", VS_SECRET)}).json()["access_token"]
-        r = h.request(c, "GET", "/oidc/v1/userinfo", headers={"Authorization": "Bearer " + at})
+        r = h.request_joined(c, "GET", "/oidc/v1/userinfo", headers={"Authorization": "Bearer " + at})
         if not authz:   # with authz_jwt the hook refuses it first (no scope openid)
             assert r.status == 403, r
             assert 'error="insufficient_scope"' in r.headers["www-authenticate"], r
@@ -424,11 +437,11 @@ def userinfo_errors():
             "embedded jwk": enc(dict(hd, jwk=jwks["keys"][0])) + "." + enc(cl) + "." + h.b64url(sig),
         }
         for name, tok in forged.items():
-            r = h.request(c, "GET", "/oidc/v1/userinfo", headers={"Authorization": "Bearer " + tok})
+            r = h.request_joined(c, "GET", "/oidc/v1/userinfo", headers={"Authorization": "Bearer " + tok})
             assert r.status == 401, (name, r)
             assert 'error="invalid_token"' in r.headers["www-authenticate"], (name, r.headers)
             assert introspect(tok).json() == {"active": False}, name
-        r = h.request(c, "GET", "/oidc/v1/userinfo", headers={"Authorization": "Bearer " + good})
+        r = h.request_joined(c, "GET", "/oidc/v1/userinfo", headers={"Authorization": "Bearer " + good})
         assert r.status == 200, r
     finally:
         c.close()
@@ -445,21 +458,29 @@ def login_failure_shows_form():
 
 
 failed = 0
-for t in tests:
-    try:
-        t()
-        print("ok", t.__name__)
-    except Exception:
-        failed += 1
-        print("FAIL", t.__name__)
-        traceback.print_exc()
-conn.close()
-if failed:
-    print("---- seald log ----")
-    print(srv.log_text()[-6000:])
-rc = srv.stop()
-if rc != 0:
-    print("seald exited with", rc)
-    print(srv.log_text()[-3000:])
-    failed += 1
+modes = [False]
+if h.im_have_authz_jwt(h.im_build_paths()[1]):
+    modes.append(True)
+for mode in modes:
+    setup(mode)
+    print("# authz_jwt %s" % ("loaded" if authz else "absent (userinfo over mTLS)"))
+    mode_failed = 0
+    for t in tests:
+        try:
+            t()
+            print("ok", t.__name__)
+        except Exception:
+            mode_failed += 1
+            print("FAIL", t.__name__)
+            traceback.print_exc()
+    conn.close()
+    if mode_failed:
+        print("---- seald log ----")
+        print(srv.log_text()[-6000:])
+    rc = srv.stop()
+    if rc != 0:
+        print("seald exited with", rc)
+        print(srv.log_text()[-3000:])
+        mode_failed += 1
+    failed += mode_failed
 sys.exit(1 if failed else 0)

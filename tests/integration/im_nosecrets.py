@@ -22,7 +22,7 @@ WRONG = "Wr0ng-but-still-secret"
 srv = h.ImSeald(log_level="debug")
 srv.start()
 conn = srv.connection()
-authz = h.im_have_authz_jwt(srv.plugin_dirs) and srv.authz_conf is not None
+authz = srv.use_authz
 secrets = {"password": PW, "wrong password": WRONG}
 requests_made = 0
 
