@@ -316,21 +316,25 @@ static seal_status_t ring_load(im_ctx_t *c, size_t *ncur, int64_t *cur_created)
     return SEAL_OK;
 }
 
+/* The current keys (one, unless two instances rotated at once). */
+#define MAX_CURRENT 8
 typedef struct cur_ctx {
-    char kid[IM_KID_MAX];
-    uint64_t rev;
-    struct json_object *doc;
+    size_t n;
+    char kid[MAX_CURRENT][IM_KID_MAX];
+    uint64_t rev[MAX_CURRENT];
+    struct json_object *doc[MAX_CURRENT];
 } cur_ctx_t;
 
 static int find_current(const char *key, const char *json, size_t len, uint64_t rev, void *p)
 {
     cur_ctx_t *cc = p;
     struct json_object *doc = im_json_parse(json, len);
-    if (doc && im_jint(doc, "retired", 1) == 0 && strlen(key) < IM_KID_MAX) {
-        json_object_put(cc->doc);
-        cc->doc = doc;
-        cc->rev = rev;
-        strcpy(cc->kid, key);
+    if (doc && im_jint(doc, "retired", 1) == 0 && strlen(key) < IM_KID_MAX
+        && cc->n < MAX_CURRENT) {
+        cc->doc[cc->n] = doc;
+        cc->rev[cc->n] = rev;
+        strcpy(cc->kid[cc->n], key);
+        cc->n++;
         return 0;
     }
     json_object_put(doc);
@@ -353,13 +357,14 @@ static seal_status_t rotate_locked(im_ctx_t *c, char *kid, char *prev_kid)
     if (!doc)
         return SEAL_E_CRYPTO;
     seal_store_txn_t *txn = NULL;
-    cur_ctx_t cc = {0};
+    cur_ctx_t cc = { .n = 0 };
+    int64_t now = im_now();
     st = seal_store_txn_begin(c->self, &txn);
     if (st == SEAL_OK)
         st = seal_store_scan(c->self, txn, IM_NS_KEYS, "", find_current, &cc);
-    if (st == SEAL_OK && cc.doc) {
-        json_object_object_add(cc.doc, "retired", json_object_new_int64(im_now()));
-        st = im_store_put(c, txn, IM_NS_KEYS, cc.kid, cc.doc, cc.rev, NULL, 0);
+    for (size_t i = 0; st == SEAL_OK && i < cc.n; i++) {
+        json_object_object_add(cc.doc[i], "retired", json_object_new_int64(now));
+        st = im_store_put(c, txn, IM_NS_KEYS, cc.kid[i], cc.doc[i], cc.rev[i], NULL, 0);
     }
     if (st == SEAL_OK)
         st = im_store_put(c, txn, IM_NS_KEYS, newkid, doc, SEAL_REV_ABSENT, NULL, 0);
@@ -370,20 +375,22 @@ static seal_status_t rotate_locked(im_ctx_t *c, char *kid, char *prev_kid)
             seal_store_txn_abort(txn);
     }
     json_object_put(doc);
-    json_object_put(cc.doc);
+    for (size_t i = 0; i < cc.n; i++)
+        json_object_put(cc.doc[i]);
     if (st != SEAL_OK) {
         seal_log(c->self, SEAL_LOG_ERR, "key rotation failed: %s", seal_strerror(st));
         return st;
     }
-    if (cc.kid[0])
+    const char *prev = cc.n ? cc.kid[cc.n - 1] : "";
+    if (cc.n)
         seal_log(c->self, SEAL_LOG_NOTICE, "signing key rotated: %s is current, %s retired "
-                 "(published until its tokens expire)", newkid, cc.kid);
+                 "(published until its tokens expire)", newkid, prev);
     else
         seal_log(c->self, SEAL_LOG_NOTICE, "signing key %s created", newkid);
     if (kid)
         strcpy(kid, newkid);
     if (prev_kid)
-        strcpy(prev_kid, cc.kid);
+        strcpy(prev_kid, prev);
     size_t ncur;
     int64_t created;
     return ring_load(c, &ncur, &created);
