@@ -47,6 +47,16 @@ static seal_status_t h_hello(seal_request_t *req, void *user)
     return seal_response_send(req, 200, "text/plain", p ? p : "(none)", strlen(p ? p : "(none)"));
 }
 
+static seal_status_t h_attrs(seal_request_t *req, void *user)
+{
+    (void)user;
+    char b[1024];
+    const char *c = seal_request_attr(req, "client_id"), *s = seal_request_attr(req, "scope");
+    const char *v = seal_request_attr(req, "val_user_ids");
+    int n = snprintf(b, sizeof b, "%s|%s|%s", c ? c : "-", s ? s : "-", v ? v : "-");
+    return seal_response_send(req, 200, "text/plain", b, (size_t)n);
+}
+
 static seal_status_t h_jwks(seal_request_t *req, void *user)
 {
     int i = (int)(intptr_t)user;
@@ -68,6 +78,7 @@ static seal_status_t tp_init(seal_plugin_t *self)
     const seal_route_def_t routes[] = {
         { sizeof(seal_route_def_t), "GET", "/t/hello", "t", 0, h_hello, NULL, NULL },
         { sizeof(seal_route_def_t), "GET", "/n/hello", "unmapped", 0, h_hello, NULL, NULL },
+        { sizeof(seal_route_def_t), "GET", "/t/attrs", "t", 0, h_attrs, NULL, NULL },
         { sizeof(seal_route_def_t), "GET", "/t/jwks", "t", SEAL_ROUTE_F_PUBLIC, h_jwks,
           (void *)(intptr_t)0, NULL },
         { sizeof(seal_route_def_t), "GET", "/t/jwks2", "t", SEAL_ROUTE_F_PUBLIC, h_jwks,
@@ -173,6 +184,7 @@ static void b64url(const void *data, size_t len, char *out)
 typedef struct tok {
     const char *alg, *kid, *typ, *extra_hdr;
     const char *iss, *sub, *aud, *scope;   /* aud is raw JSON */
+    const char *vals;                      /* val_user_ids, raw JSON */
     int64_t iat, nbf, exp;
 } tok_t;
 
@@ -227,6 +239,7 @@ static void claims_json(const tok_t *t, char *c, size_t cap)
     add_raw(c, cap, "aud", t->aud);
     add_str(c, cap, "scope", t->scope);
     add_str(c, cap, "client_id", "c1");
+    add_raw(c, cap, "val_user_ids", t->vals);
     add_str(c, cap, "jti", "j1");
     add_time(c, cap, "iat", t->iat);
     add_time(c, cap, "nbf", t->nbf);
@@ -288,6 +301,7 @@ static char *forge_hs256(const tok_t *t, const char *secret)
 /* ------------------------------------------------ host */
 
 static seal_host_t *host;
+static int refetch_s = 1;                /* jwks_min_refetch_s */
 static unsigned port;
 static char base[64];
 
@@ -324,8 +338,9 @@ static void start_host(const char *extra_conf)
                  "   \"issuers\": [{\"issuer\": \"" ISS "\", \"jwks_uri\": \"%s/t/jwks\"},"
                  "                 {\"issuer\": \"" ISS2 "\", \"jwks_uri\": \"%s/t/jwks2\"}],"
                  "   \"scopes\": {\"t\": \"seal.t\"},"
-                 "   \"jwks_min_refetch_s\": 1, \"jwks_refresh_s\": 3600%s%s}}}",
-                 builddir(), port, base, base, extra_conf ? ", " : "",
+                 "   \"jwks_min_refetch_s\": %d, \"jwks_refresh_s\": 3600,"
+                 "   \"jwks_wait_ms\": 5000%s%s}}}",
+                 builddir(), port, base, base, refetch_s, extra_conf ? ", " : "",
                  extra_conf ? extra_conf : "");
         host = seal_host_new();
         ck_assert_ptr_nonnull(host);
@@ -362,6 +377,7 @@ static void wait_keys(void)
 static void setup(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    refetch_s = 1;
     key_new(&kA, R_KEY_TYPE_EC, "kA");
     key_new(&kE, R_KEY_TYPE_EDDSA, "kE");
     key_new(&kB, R_KEY_TYPE_EC, "kB");
@@ -485,6 +501,30 @@ START_TEST(valid_tokens_are_served_with_the_subject_as_principal)
     t.kid = "kO";
     t.sub = "partner-user";
     expect_ok_tok(&kO, &t);
+}
+END_TEST
+
+START_TEST(the_token_facts_reach_the_handler)
+{
+    start_host(NULL);
+    wait_keys();
+    tok_t t = good();
+    t.vals = "[\"sip:alice@val.example\",\"tel:+15550100\"]";
+    char *tok = mint(&kA, &t);
+    for (int i = 0; i < 2; i++) {        /* the full check, then the cache */
+        http_resp_t r;
+        ck_assert_int_eq(get("/t/attrs", tok, &r), 200);
+        ck_assert_str_eq(r.body, "c1|openid seal.t|sip:alice@val.example tel:+15550100");
+        http_resp_free(&r);
+    }
+    free(tok);
+    t = good();
+    tok = mint(&kA, &t);
+    http_resp_t r;
+    ck_assert_int_eq(get("/t/attrs", tok, &r), 200);
+    ck_assert_str_eq(r.body, "c1|openid seal.t|-");
+    http_resp_free(&r);
+    free(tok);
 }
 END_TEST
 
@@ -811,25 +851,39 @@ START_TEST(missing_scope_is_403_insufficient_scope)
 }
 END_TEST
 
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 START_TEST(unknown_kid_refetches_at_most_once_per_interval)
 {
+    refetch_s = 2;
     start_host(NULL);
     wait_keys();
-    usleep(1100 * 1000);                 /* the first fetch counts in the interval */
+    usleep(2100 * 1000);                 /* the first fetch counts in the interval */
     int f0 = fetches(0);
     tok_t t = good();
     t.kid = "kB";
     char *tokB = mint(&kB, &t);
     /* kB is not published: one refetch, still unknown. */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     expect_invalid(tokB, "signing key is unknown");
     ck_assert_int_eq(fetches(0), f0 + 1);
-    /* Published now, but within the interval no refetch happens. */
+    /* Published now, but within the interval no refetch happens (the
+     * refetch started after t0, so 1.5 s after t0 is inside it). */
     serve_jwks(0, jwks_of(kA.pub, kE.pub, kB.pub, NULL));
-    for (int i = 0; i < 5; i++)
+    int tries = 0;
+    for (; tries < 5 && since(&t0) < 1.5; tries++)
         expect_invalid(tokB, "signing key is unknown");
+    ck_assert_msg(tries > 0, "too slow to test within the interval");
     ck_assert_int_eq(fetches(0), f0 + 1);
-    /* Past the interval (1 s here), the next unknown kid refetches. */
-    usleep(1100 * 1000);
+    /* Past the interval, the next unknown kid refetches. */
+    while (since(&t0) < 2.1)
+        usleep(20 * 1000);
     expect_ok(tokB, "alice");
     ck_assert_int_eq(fetches(0), f0 + 2);
     /* Known keys never fetch. */
@@ -919,6 +973,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, valid_tokens_are_served_with_the_subject_as_principal);
+    tcase_add_test(tc, the_token_facts_reach_the_handler);
     tcase_add_test(tc, no_token_without_client_certificate_is_401_bearer);
     tcase_add_test(tc, expired_and_not_yet_valid_tokens_are_refused);
     tcase_add_test(tc, leeway_is_30_seconds_exactly);

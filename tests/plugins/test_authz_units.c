@@ -432,52 +432,70 @@ static void key_of(unsigned i, uint8_t key[TOKEN_CACHE_KEY_LEN])
     token_cache_key(tok, strlen(tok), key);
 }
 
+static void put(token_cache_t *c, const uint8_t *k, int64_t until, const char *sub,
+                const char *scope)
+{
+    token_facts_t f = { sub, scope, NULL, NULL };
+    token_cache_put(c, k, token_cache_epoch(c), until, &f);
+}
+
 START_TEST(cache_hits_expires_and_stays_bounded)
 {
     token_cache_t *c = token_cache_new(64);
     ck_assert_ptr_nonnull(c);
     uint8_t k[TOKEN_CACHE_KEY_LEN];
-    char sub[256];
-    int has = -1;
+    char buf[TOKEN_CACHE_VALUE_MAX];
+    token_facts_t f;
     key_of(1, k);
-    ck_assert(!token_cache_get(c, k, NOW, "seal.gm", sub, sizeof sub, &has));
-    token_cache_put(c, k, NOW + 10, "alice", "openid seal.gm");
-    ck_assert(token_cache_get(c, k, NOW + 9, "seal.gm", sub, sizeof sub, &has));
-    ck_assert_str_eq(sub, "alice");
-    ck_assert_int_eq(has, 1);
-    ck_assert(token_cache_get(c, k, NOW, "seal.km", sub, sizeof sub, &has));
-    ck_assert_int_eq(has, 0);
+    ck_assert(!token_cache_get(c, k, NOW, buf, &f));
+    token_facts_t all = { "alice", "openid seal.gm", "client-1", "sip:a@x tel:+1" };
+    token_cache_put(c, k, token_cache_epoch(c), NOW + 10, &all);
+    ck_assert(token_cache_get(c, k, NOW + 9, buf, &f));
+    ck_assert_str_eq(f.sub, "alice");
+    ck_assert_str_eq(f.scope, "openid seal.gm");
+    ck_assert_str_eq(f.client_id, "client-1");
+    ck_assert_str_eq(f.val_user_ids, "sip:a@x tel:+1");
     /* Expired at valid_until, and dropped. */
-    ck_assert(!token_cache_get(c, k, NOW + 10, "seal.gm", sub, sizeof sub, &has));
-    ck_assert(!token_cache_get(c, k, NOW, "seal.gm", sub, sizeof sub, &has));
-    /* No scope claim: never a scope. */
-    token_cache_put(c, k, NOW + 10, "bob", NULL);
-    ck_assert(token_cache_get(c, k, NOW, "seal.gm", sub, sizeof sub, &has));
-    ck_assert_int_eq(has, 0);
+    ck_assert(!token_cache_get(c, k, NOW + 10, buf, &f));
+    ck_assert(!token_cache_get(c, k, NOW, buf, &f));
+    /* Absent facts stay absent. */
+    put(c, k, NOW + 10, "bob", NULL);
+    ck_assert(token_cache_get(c, k, NOW, buf, &f));
+    ck_assert_str_eq(f.sub, "bob");
+    ck_assert_ptr_null(f.scope);
+    ck_assert_ptr_null(f.client_id);
+    ck_assert_ptr_null(f.val_user_ids);
     /* 10000 tokens into 64 places: at most 64 stay, the latest among them. */
     for (unsigned i = 0; i < 10000; i++) {
         key_of(100 + i, k);
-        token_cache_put(c, k, NOW + 1000 + i, "u", "s");
+        put(c, k, NOW + 1000 + i, "u", "s");
     }
     unsigned kept = 0;
     for (unsigned i = 0; i < 10000; i++) {
         key_of(100 + i, k);
-        kept += (unsigned)token_cache_get(c, k, NOW, "s", sub, sizeof sub, &has);
+        kept += (unsigned)token_cache_get(c, k, NOW, buf, &f);
     }
     ck_assert_uint_le(kept, 64);
     ck_assert_uint_ge(kept, 16);
     key_of(100 + 9999, k);
-    ck_assert(token_cache_get(c, k, NOW, "s", sub, sizeof sub, &has));
-    /* Over-long subjects or scopes are not kept. */
-    char big[2048];
+    ck_assert(token_cache_get(c, k, NOW, buf, &f));
+    /* Facts too long to keep are not kept. */
+    char big[TOKEN_CACHE_VALUE_MAX];
     memset(big, 'a', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     key_of(7, k);
-    token_cache_put(c, k, NOW + 10, "x", big);
-    ck_assert(!token_cache_get(c, k, NOW, "s", sub, sizeof sub, &has));
+    put(c, k, NOW + 10, "x", big);
+    ck_assert(!token_cache_get(c, k, NOW, buf, &f));
+    /* A clear forgets everything, and a token validated before it (with a
+     * key that may be the withdrawn one) is not kept after it. */
+    uint64_t before = token_cache_epoch(c);
     token_cache_clear(c);
     key_of(100 + 9999, k);
-    ck_assert(!token_cache_get(c, k, NOW, "s", sub, sizeof sub, &has));
+    ck_assert(!token_cache_get(c, k, NOW, buf, &f));
+    token_cache_put(c, k, before, NOW + 10, &all);
+    ck_assert(!token_cache_get(c, k, NOW, buf, &f));
+    token_cache_put(c, k, token_cache_epoch(c), NOW + 10, &all);
+    ck_assert(token_cache_get(c, k, NOW, buf, &f));
     uint64_t hits = 0, misses = 0;
     token_cache_stats(c, &hits, &misses);
     ck_assert_uint_gt(hits, 0);
@@ -486,8 +504,8 @@ START_TEST(cache_hits_expires_and_stays_bounded)
     /* Room for at least 4 however small it is asked to be. */
     c = token_cache_new(0);
     key_of(1, k);
-    token_cache_put(c, k, NOW + 10, "a", "s");
-    ck_assert(token_cache_get(c, k, NOW, "s", sub, sizeof sub, &has));
+    put(c, k, NOW + 10, "a", "s");
+    ck_assert(token_cache_get(c, k, NOW, buf, &f));
     token_cache_free(c);
 }
 END_TEST
@@ -498,18 +516,20 @@ static void *hammer(void *arg)
 {
     unsigned base = (unsigned)(uintptr_t)arg, wrong = 0;
     uint8_t k[TOKEN_CACHE_KEY_LEN];
-    char sub[256], want[32];
+    char buf[TOKEN_CACHE_VALUE_MAX], want[32];
     for (unsigned i = 0; i < 20000; i++) {
         unsigned id = base + i % 500;
         key_of(id, k);
         snprintf(want, sizeof want, "u%u", id);
-        int has = 0;
-        if (token_cache_get(shared, k, NOW, "s", sub, sizeof sub, &has)) {
-            if (strcmp(sub, want) != 0 || !has)
+        token_facts_t f;
+        if (token_cache_get(shared, k, NOW, buf, &f)) {
+            if (strcmp(f.sub, want) != 0 || !jwt_scope_has(f.scope, "s"))
                 wrong++;
         } else {
-            token_cache_put(shared, k, NOW + 100, want, "s");
+            put(shared, k, NOW + 100, want, "s");
         }
+        if (i % 5000 == 4999 && base == 0)
+            token_cache_clear(shared);
     }
     return (void *)(uintptr_t)wrong;
 }
@@ -529,6 +549,49 @@ START_TEST(cache_is_consistent_across_threads)
 }
 END_TEST
 
+START_TEST(client_id_and_val_user_ids)
+{
+    kp_t k = gen(R_KEY_TYPE_EC, "k");
+    const char *h = "{\"alg\":\"ES256\",\"kid\":\"k\",\"typ\":\"at+jwt\"}";
+    const char *base = "\"iss\":\"i\",\"sub\":\"a\",\"aud\":\"seal\",\"iat\":1799999999,"
+                       "\"exp\":1800000100";
+    char c[1024];
+    snprintf(c, sizeof c, "{%s,\"client_id\":\"cli\",\"val_user_ids\":[\"sip:a@v\",\"tel:+1\"]}",
+             base);
+    char *tok = sign(&k, h, c);
+    jwt_token_t *t = NULL;
+    ck_assert_int_eq(jwt_token_parse(tok, strlen(tok), &pol, &t), JWT_OK);
+    jwt_claims_t cl;
+    ck_assert_int_eq(jwt_token_claims(t, &pol, NOW, &cl), JWT_OK);
+    ck_assert_str_eq(cl.client_id, "cli");
+    ck_assert_str_eq(cl.val_user_ids, "sip:a@v tel:+1");
+    jwt_token_free(t);
+    free(tok);
+    snprintf(c, sizeof c, "{%s,\"val_user_ids\":[]}", base);
+    tok = sign(&k, h, c);
+    ck_assert_int_eq(jwt_token_parse(tok, strlen(tok), &pol, &t), JWT_OK);
+    ck_assert_int_eq(jwt_token_claims(t, &pol, NOW, &cl), JWT_OK);
+    ck_assert_str_eq(cl.val_user_ids, "");
+    ck_assert_ptr_null(cl.client_id);
+    jwt_token_free(t);
+    free(tok);
+    const char *bad[] = {
+        "\"val_user_ids\":\"sip:a@v\"", "\"val_user_ids\":[\"a b\"]", "\"val_user_ids\":[1]",
+        "\"val_user_ids\":[\"\"]", "\"client_id\":7", "\"client_id\":\"\"",
+        "\"client_id\":\"a\\u0000\"",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(c, sizeof c, "{%s,%s}", base, bad[i]);
+        tok = sign(&k, h, c);
+        ck_assert_int_eq(jwt_token_parse(tok, strlen(tok), &pol, &t), JWT_OK);
+        ck_assert_msg(jwt_token_claims(t, &pol, NOW, &cl) == JWT_E_CLAIMS, "%s", bad[i]);
+        jwt_token_free(t);
+        free(tok);
+    }
+    kp_free(&k);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("authz_jwt units");
@@ -542,6 +605,7 @@ static Suite *suite(void)
     tcase_add_test(tc, scope_matching);
     tcase_add_test(tc, cache_hits_expires_and_stays_bounded);
     tcase_add_test(tc, cache_is_consistent_across_threads);
+    tcase_add_test(tc, client_id_and_val_user_ids);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -25,8 +25,6 @@ static const scope_map_t default_scopes[] = {
 };
 static const char *const default_typ[] = { "at+jwt", "application/at+jwt" };
 
-#define SUB_BUF 256
-
 /* ---- configuration ---- */
 
 /* RFC 6749 3.3 scope-token: %x21 / %x23-5B / %x5D-7E. */
@@ -200,9 +198,17 @@ static const char *scope_for(const authz_t *az, const char *service)
     return NULL;
 }
 
-static seal_status_t approve(seal_request_t *req, const char *sub)
+/* The subject becomes the principal; what else the token says about its
+ * bearer goes into request attributes for the handlers (a key management
+ * binding checks val_user_ids, for one). */
+static seal_status_t approve(seal_request_t *req, const token_facts_t *f)
 {
-    return seal_request_set_principal(req, sub) == SEAL_OK ? SEAL_OK : SEAL_E_NOMEM;
+    if (seal_request_set_principal(req, f->sub) != SEAL_OK ||
+        (f->client_id && seal_request_set_attr(req, "client_id", f->client_id) != SEAL_OK) ||
+        (f->scope && seal_request_set_attr(req, "scope", f->scope) != SEAL_OK) ||
+        (f->val_user_ids && seal_request_set_attr(req, "val_user_ids", f->val_user_ids) != SEAL_OK))
+        return SEAL_E_NOMEM;
+    return SEAL_OK;
 }
 
 /* RFC 6750 3.1 invalid_token: 401. */
@@ -237,7 +243,7 @@ static seal_status_t insufficient(seal_request_t *req, const authz_t *az, const 
 
 /* The full check of a token not in the cache. */
 static jwt_status_t validate(authz_t *az, const char *tok, size_t len, int64_t now,
-                             jwt_token_t **t, jwt_claims_t *cl)
+                             jwt_token_t **t, jwt_claims_t *cl, uint64_t *epoch)
 {
     jwt_status_t st = jwt_token_parse(tok, len, &az->policy, t);
     if (st != JWT_OK)
@@ -249,6 +255,7 @@ static jwt_status_t validate(authz_t *az, const char *tok, size_t len, int64_t n
         return JWT_E_ISSUER;
     jwk_alg_t alg = JWK_ALG_NONE;
     char *jwk = NULL;
+    *epoch = token_cache_epoch(az->cache);
     if (!issuer_key(is, jwt_token_kid(*t), &alg, &jwk))
         return JWT_E_KID;
     st = jwt_token_verify(*t, alg, jwk);
@@ -286,23 +293,25 @@ static seal_status_t on_authorize(void *args, void *user)
     }
     int64_t now = (int64_t)time(NULL);
     uint8_t key[TOKEN_CACHE_KEY_LEN];
-    char sub[SUB_BUF];
-    int has_scope = 0;
     if (az->cache) {
+        char buf[TOKEN_CACHE_VALUE_MAX];
+        token_facts_t f;
         token_cache_key(tok, len, key);
-        if (token_cache_get(az->cache, key, now, need, sub, sizeof sub, &has_scope))
-            return has_scope ? approve(req, sub) : insufficient(req, az, need);
+        if (token_cache_get(az->cache, key, now, buf, &f))
+            return jwt_scope_has(f.scope, need) ? approve(req, &f) : insufficient(req, az, need);
     }
     jwt_token_t *t = NULL;
     jwt_claims_t cl;
-    jwt_status_t st = validate(az, tok, len, now, &t, &cl);
+    uint64_t epoch = 0;
+    jwt_status_t st = validate(az, tok, len, now, &t, &cl, &epoch);
     seal_status_t r;
     if (st != JWT_OK) {
         r = invalid(req, az, st);
     } else {
+        token_facts_t f = { cl.sub, cl.scope, cl.client_id, cl.val_user_ids };
         if (az->cache)
-            token_cache_put(az->cache, key, cl.exp + az->leeway_s, cl.sub, cl.scope);
-        r = jwt_scope_has(cl.scope, need) ? approve(req, cl.sub) : insufficient(req, az, need);
+            token_cache_put(az->cache, key, epoch, cl.exp + az->leeway_s, &f);
+        r = jwt_scope_has(cl.scope, need) ? approve(req, &f) : insufficient(req, az, need);
     }
     jwt_token_free(t);
     return r;

@@ -95,6 +95,11 @@ static void fetch_done(issuer_t *is, jwks_set_t *set, const char *why, int quiet
         lost = jwks_lost_keys(&is->keys, set);
         changed = lost || jwks_lost_keys(set, &is->keys);
         first = !is->loaded;
+        /* Tokens of a withdrawn key go before anyone sees the new set (a
+         * request woken below must not find them cached); the epoch keeps
+         * out those validated meanwhile with the old key. */
+        if (lost)
+            token_cache_clear(az->cache);
         jwks_clear(&is->keys);
         is->keys = *set;
         nkeys = set->n;
@@ -116,8 +121,6 @@ static void fetch_done(issuer_t *is, jwks_set_t *set, const char *why, int quiet
     pthread_cond_broadcast(&is->cv);
     pthread_mutex_unlock(&is->mu);
 
-    if (lost)
-        token_cache_clear(az->cache);        /* tokens of a withdrawn key go */
     if (set && (first || changed))
         seal_log(az->self, SEAL_LOG_INFO, "issuer %s: %zu signing key%s from %s%s%s", is->iss,
                  nkeys, nkeys == 1 ? "" : "s", is->jwks_uri, why && *why ? " (skipped: " : "",
@@ -164,8 +167,11 @@ static void fetch_claim(issuer_t *is)
 /* Without is->mu: sends the claimed fetch. */
 static void fetch_send(issuer_t *is)
 {
+    /* A fresh connection each time: seald may fetch its own JWKS, and a
+     * kept-alive connection belongs to one HTTP worker -- maybe the very
+     * one blocked in issuer_key waiting for this fetch. Fetches are rare. */
     static const char *const headers[] = { "Accept: application/jwk-set+json, application/json",
-                                           NULL };
+                                           "Connection: close", NULL };
     seal_http_call_t call = {
         .struct_size = sizeof call,
         .method = "GET",

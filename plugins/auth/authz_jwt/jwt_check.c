@@ -22,7 +22,7 @@
 
 #define SIG_LEN 64              /* ES256 R || S (RFC 7518 3.4); Ed25519 (RFC 8032) */
 #define TIME_MAX (INT64_C(1) << 40)
-#define SUB_MAX 255
+#define TEXT_MAX 255
 
 struct jwt_token {
     jose_jws_t *jws;
@@ -30,6 +30,7 @@ struct jwt_token {
     jwk_alg_t alg;
     const char *kid;            /* in header */
     const char *iss;            /* in claims */
+    char *val_user_ids;         /* joined by jwt_token_claims */
 };
 
 const char *jwt_status_text(jwt_status_t st)
@@ -59,6 +60,7 @@ void jwt_token_free(jwt_token_t *t)
     jose_jws_free(t->jws);
     json_object_put(t->header);
     json_object_put(t->claims);
+    free(t->val_user_ids);
     free(t);
 }
 
@@ -252,7 +254,58 @@ static int aud_ok(json_object *claims, const char *audience)
     return 0;
 }
 
-jwt_status_t jwt_token_claims(const jwt_token_t *t, const jwt_policy_t *pol, int64_t now,
+/* 1..255 octets, printable ASCII or UTF-8 (no controls); no space when
+ * the value goes into a space-separated list. */
+static int text_ok(const char *s, size_t len, int allow_space)
+{
+    if (!s || len == 0 || len > TEXT_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f || (c == ' ' && !allow_space))
+            return 0;
+    }
+    return 1;
+}
+
+/* The val_user_ids claim joined with spaces into t (NULL when absent). */
+static int join_val_user_ids(jwt_token_t *t)
+{
+    json_object *arr;
+    if (!json_object_object_get_ex(t->claims, "val_user_ids", &arr))
+        return 1;
+    if (!json_object_is_type(arr, json_type_array))
+        return 0;
+    size_t n = json_object_array_length(arr), total = 0;
+    if (n > JWT_VAL_USER_IDS_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *v = json_object_array_get_idx(arr, i);
+        if (!json_object_is_type(v, json_type_string))
+            return 0;
+        size_t len = (size_t)json_object_get_string_len(v);
+        const char *s = json_object_get_string(v);
+        if (strlen(s) != len || !text_ok(s, len, 0))
+            return 0;
+        total += len + 1;
+    }
+    free(t->val_user_ids);
+    if (!(t->val_user_ids = malloc(total + 1)))
+        return -1;
+    char *p = t->val_user_ids;
+    for (size_t i = 0; i < n; i++) {
+        json_object *v = json_object_array_get_idx(arr, i);
+        size_t len = (size_t)json_object_get_string_len(v);
+        if (i)
+            *p++ = ' ';
+        memcpy(p, json_object_get_string(v), len);
+        p += len;
+    }
+    *p = '\0';
+    return 1;
+}
+
+jwt_status_t jwt_token_claims(jwt_token_t *t, const jwt_policy_t *pol, int64_t now,
                               jwt_claims_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -272,18 +325,23 @@ jwt_status_t jwt_token_claims(const jwt_token_t *t, const jwt_policy_t *pol, int
         return JWT_E_IAT;
     if (!aud_ok(c, pol->audience))
         return JWT_E_AUDIENCE;
-    size_t sub_len = 0;
+    size_t sub_len = 0, cid_len = 0;
     const char *sub = jwt_json_str(c, "sub", &sub_len);
-    if (!sub || sub_len == 0 || sub_len > SUB_MAX)
+    if (!text_ok(sub, sub_len, 1))
         return JWT_E_CLAIMS;
-    for (size_t i = 0; i < sub_len; i++)
-        if ((unsigned char)sub[i] < 0x20 || sub[i] == 0x7f)
-            return JWT_E_CLAIMS;
     const char *scope = jwt_json_str(c, "scope", NULL);
     if (!scope && json_object_object_get_ex(c, "scope", &v))
         return JWT_E_CLAIMS;
+    const char *client_id = jwt_json_str(c, "client_id", &cid_len);
+    if (json_object_object_get_ex(c, "client_id", &v) && !text_ok(client_id, cid_len, 1))
+        return JWT_E_CLAIMS;
+    int j = join_val_user_ids(t);
+    if (j <= 0)
+        return j < 0 ? JWT_E_NOMEM : JWT_E_CLAIMS;
     out->sub = sub;
     out->scope = scope;
+    out->client_id = client_id;
+    out->val_user_ids = t->val_user_ids;
     out->exp = exp;
     return JWT_OK;
 }

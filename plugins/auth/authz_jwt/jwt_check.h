@@ -62,13 +62,19 @@ jwt_status_t jwt_token_verify(jwt_token_t *t, jwk_alg_t alg, const char *jwk);
 typedef struct jwt_claims {
     const char *sub;           /* 1..255 printable octets */
     const char *scope;         /* space-separated, or NULL when absent */
+    const char *client_id;     /* 1..255 printable octets, or NULL when absent */
+    const char *val_user_ids;  /* the "val_user_ids" array joined with spaces, or NULL */
     int64_t exp;
 } jwt_claims_t;
 
+#define JWT_VAL_USER_IDS_MAX 64
+
 /* Checks the claims at time now (seconds since the epoch): exp (refused
  * from exp + leeway on), nbf (refused before nbf - leeway), iat (refused
- * after now + leeway), aud, sub, and the types of iss and scope. */
-jwt_status_t jwt_token_claims(const jwt_token_t *t, const jwt_policy_t *pol, int64_t now,
+ * after now + leeway), aud, sub, and the types of iss, scope, client_id
+ * and val_user_ids (at most JWT_VAL_USER_IDS_MAX identities of 1..255
+ * printable octets without spaces, so the joined list is unambiguous). */
+jwt_status_t jwt_token_claims(jwt_token_t *t, const jwt_policy_t *pol, int64_t now,
                               jwt_claims_t *out);
 
 void jwt_token_free(jwt_token_t *t);

@@ -4,22 +4,23 @@
  * mutexes. The key is a hash of the whole token, so an entry can only be
  * found with the very token that was validated. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <nettle/sha2.h>
-#include "jwt_check.h"
 #include "token_cache.h"
 
 #define WAYS 4
 #define NSTRIPES 64
-#define SUB_MAX 255
-#define SCOPE_MAX 1024
+#define NFACTS 4
 
+/* The facts as one blob: per fact a presence octet (0 absent, 1 present)
+ * and, when present, the text with its NUL. */
 typedef struct entry {
     uint8_t key[TOKEN_CACHE_KEY_LEN];
     int64_t valid_until;       /* 0: empty */
-    char *sub;                 /* sub NUL scope NUL, one allocation */
-    const char *scope;
+    char *blob;
+    size_t blob_len;
 } entry_t;
 
 typedef struct stripe {
@@ -28,6 +29,7 @@ typedef struct stripe {
 } stripe_t;
 
 struct token_cache {
+    _Atomic uint64_t epoch;    /* bumped by token_cache_clear */
     size_t nsets;              /* a power of two */
     entry_t *entries;          /* nsets * WAYS */
     stripe_t stripes[NSTRIPES];
@@ -54,8 +56,31 @@ token_cache_t *token_cache_new(size_t capacity)
 
 static void entry_drop(entry_t *e)
 {
-    free(e->sub);
+    free(e->blob);
     memset(e, 0, sizeof *e);
+}
+
+static const char **fact_slot(token_facts_t *f, int i)
+{
+    switch (i) {
+    case 0: return &f->sub;
+    case 1: return &f->scope;
+    case 2: return &f->client_id;
+    default: return &f->val_user_ids;
+    }
+}
+
+/* Reads a blob (copied into buf) back into facts. */
+static void unpack(char *buf, token_facts_t *out)
+{
+    memset(out, 0, sizeof *out);
+    char *p = buf;
+    for (int i = 0; i < NFACTS; i++) {
+        if (*p++) {
+            *fact_slot(out, i) = p;
+            p += strlen(p) + 1;
+        }
+    }
 }
 
 void token_cache_free(token_cache_t *c)
@@ -63,7 +88,7 @@ void token_cache_free(token_cache_t *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->nsets * WAYS; i++)
-        free(c->entries[i].sub);
+        free(c->entries[i].blob);
     free(c->entries);
     for (size_t i = 0; i < NSTRIPES; i++)
         pthread_mutex_destroy(&c->stripes[i].mu);
@@ -86,7 +111,7 @@ static size_t set_of(const token_cache_t *c, const uint8_t *key)
 }
 
 int token_cache_get(token_cache_t *c, const uint8_t key[TOKEN_CACHE_KEY_LEN], int64_t now,
-                    const char *want, char *sub, size_t sub_cap, int *has_scope)
+                    char buf[TOKEN_CACHE_VALUE_MAX], token_facts_t *out)
 {
     if (!c)
         return 0;
@@ -103,14 +128,7 @@ int token_cache_get(token_cache_t *c, const uint8_t key[TOKEN_CACHE_KEY_LEN], in
             entry_drop(e);              /* expired: the full check will say so */
             break;
         }
-        size_t n = strlen(e->sub);
-        if (n >= sub_cap)
-            n = sub_cap ? sub_cap - 1 : 0;
-        if (sub_cap) {
-            memcpy(sub, e->sub, n);
-            sub[n] = '\0';
-        }
-        *has_scope = jwt_scope_has(e->scope, want);
+        memcpy(buf, e->blob, e->blob_len);
         hit = 1;
         break;
     }
@@ -119,27 +137,54 @@ int token_cache_get(token_cache_t *c, const uint8_t key[TOKEN_CACHE_KEY_LEN], in
     else
         st->misses++;
     pthread_mutex_unlock(&st->mu);
+    if (hit)
+        unpack(buf, out);
     return hit;
 }
 
-void token_cache_put(token_cache_t *c, const uint8_t key[TOKEN_CACHE_KEY_LEN],
-                     int64_t valid_until, const char *sub, const char *scope)
+uint64_t token_cache_epoch(token_cache_t *c)
 {
-    if (!c || !sub || valid_until <= 0)
+    return c ? atomic_load(&c->epoch) : 0;
+}
+
+void token_cache_put(token_cache_t *c, const uint8_t key[TOKEN_CACHE_KEY_LEN], uint64_t epoch,
+                     int64_t valid_until, const token_facts_t *facts)
+{
+    if (!c || !facts || !facts->sub || valid_until <= 0)
         return;
-    size_t sl = strlen(sub), cl = scope ? strlen(scope) : 0;
-    if (sl > SUB_MAX || cl > SCOPE_MAX)
+    token_facts_t f = *facts;
+    size_t len = 0;
+    for (int i = 0; i < NFACTS; i++) {
+        const char *v = *fact_slot(&f, i);
+        len += 1 + (v ? strlen(v) + 1 : 0);
+    }
+    if (len > TOKEN_CACHE_VALUE_MAX)
         return;
-    char *buf = malloc(sl + cl + 2);
+    char *buf = malloc(len);
     if (!buf)
         return;                         /* not cached: checked in full next time */
-    memcpy(buf, sub, sl + 1);
-    if (scope)
-        memcpy(buf + sl + 1, scope, cl + 1);
+    char *p = buf;
+    for (int i = 0; i < NFACTS; i++) {
+        const char *v = *fact_slot(&f, i);
+        *p++ = v != NULL;
+        if (v) {
+            size_t n = strlen(v) + 1;
+            memcpy(p, v, n);
+            p += n;
+        }
+    }
     size_t s = set_of(c, key);
     stripe_t *st = &c->stripes[s % NSTRIPES];
     entry_t *set = &c->entries[s * WAYS];
     pthread_mutex_lock(&st->mu);
+    /* A clear bumps the epoch before it empties the sets: a put that sees
+     * the old epoch here either comes before its set is emptied or is
+     * dropped. */
+    if (atomic_load(&c->epoch) != epoch) {
+        pthread_mutex_unlock(&st->mu);
+        free(buf);
+        return;
+    }
     /* The same token, else an empty way, else the soonest to expire. */
     entry_t *victim = NULL;
     for (size_t w = 0; w < WAYS && !victim; w++)
@@ -157,8 +202,8 @@ void token_cache_put(token_cache_t *c, const uint8_t key[TOKEN_CACHE_KEY_LEN],
     entry_drop(victim);
     memcpy(victim->key, key, TOKEN_CACHE_KEY_LEN);
     victim->valid_until = valid_until;
-    victim->sub = buf;
-    victim->scope = scope ? buf + sl + 1 : NULL;
+    victim->blob = buf;
+    victim->blob_len = len;
     pthread_mutex_unlock(&st->mu);
 }
 
@@ -166,6 +211,7 @@ void token_cache_clear(token_cache_t *c)
 {
     if (!c)
         return;
+    atomic_fetch_add(&c->epoch, 1);
     for (size_t s = 0; s < c->nsets; s++) {
         stripe_t *st = &c->stripes[s % NSTRIPES];
         pthread_mutex_lock(&st->mu);
