@@ -12,6 +12,8 @@
 
 #include <sealclient/sealclient.h>
 
+#include "seal-client-km.h"
+
 enum { EXIT_USAGE = 2, EXIT_NOSESSION = 3, EXIT_DENIED = 4 };
 
 static void usage(FILE *f)
@@ -24,6 +26,7 @@ static void usage(FILE *f)
           "  status         show the stored session\n"
           "  logout         revoke the tokens and delete the stored session\n"
           "  client-token   client_credentials grant (confidential clients); print the token\n"
+          SC_KM_USAGE
           "options:\n"
           "  -i, --issuer URL            IdM server issuer (env SEAL_ISSUER)\n"
           "  -c, --client-id ID          registered client_id (env SEAL_CLIENT_ID)\n"
@@ -36,7 +39,8 @@ static void usage(FILE *f)
           "  -u, --username NAME         login without a browser (testing, headless)\n"
           "      --password-file FILE    the password for --username (\"-\": standard input)\n"
           "      --client-secret-file F  client secret of a confidential client\n"
-          "  -h, --help, -V, --version\n", f);
+          "  -h, --help, -V, --version\n"
+          SC_KM_OPTIONS_USAGE, f);
 }
 
 /* The first line of a file ("-": standard input), without its newline. */
@@ -123,11 +127,13 @@ int main(int argc, char **argv)
         { "client-secret-file", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
+        SC_KM_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     sealclient_options_t o = { .struct_size = sizeof o, .leeway_s = -1 };
     const char *username = NULL, *password_file = NULL, *secret_file = NULL;
     long timeout = 300, min_valid = 60;
+    sc_km_cli_t km = { 0 };
     int ch;
     o.issuer = getenv("SEAL_ISSUER");
     o.client_id = getenv("SEAL_CLIENT_ID");
@@ -153,7 +159,11 @@ int main(int argc, char **argv)
         case 'S': secret_file = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("seal-client %s\n", sealclient_version()); return 0;
-        default: usage(stderr); return EXIT_USAGE;
+        default:
+            if (sc_km_cli_option(&km, ch, optarg))
+                break;
+            usage(stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind + 1 != argc) {
@@ -245,6 +255,10 @@ int main(int argc, char **argv)
             ret = fail(c, rc, "client-token");
         else
             printf("%s\n", tok);
+    } else if (strcmp(cmd, "keys") == 0) {
+        ret = sc_km_cli_keys(c, &km);
+    } else if (strcmp(cmd, "gmk") == 0) {
+        ret = sc_km_cli_gmk(c, &km);
     } else {
         fprintf(stderr, "seal-client: unknown command %s\n", cmd);
         usage(stderr);

@@ -116,6 +116,103 @@ int sealclient_session(sealclient_t *c, sealclient_session_t *out);
 int sealclient_client_credentials(sealclient_t *c, const char *scope,
                                   const char **token, long *expires_in);
 
+/* ---- Key management client (TS 33.434 5.3 over TS 33.180 5.3, Annex D) ----
+ * KM-UU with the Bearer token of the stored session: KMS Initialize (the
+ * KMS certificate) and KMS KeyProvision for the current and the next key
+ * period. Every key set is validated before anything is stored: the UID
+ * (TS 33.180 F.2.1) recomputed from the identity and the certificate,
+ * SSK/PVT against the KPAK (RFC 6507 5.1.2), the RSK against Z (RFC 6508
+ * 6.1.2). A response with any key set that fails is refused whole
+ * (SEALCLIENT_E_PROTOCOL) and nothing is stored. The key file (JSON, mode
+ * 0600, default keys.json beside the tokens file) keeps the certificate and
+ * the key sets of the previous, current and next periods. */
+typedef struct sealclient_km_options {
+    uint32_t struct_size;       /* sizeof(sealclient_km_options_t) */
+    /* https base URL of the KMS (resources under /keymanagement/identity/v1);
+     * NULL: the origin of the session's issuer */
+    const char *kms_url;
+    const char *keys_path;      /* NULL: keys.json beside the tokens file */
+    /* identities to provision; none: every identity the KMS provisions for
+     * the token (KMS KeyProvision without a URI) */
+    const char *const *user_uris;
+    size_t n_user_uris;
+    int64_t now;                /* Unix seconds; 0: the clock (tests) */
+} sealclient_km_options_t;
+
+/* A stored key set, for display (no secret in it). */
+typedef struct sealclient_keyset_info {
+    const char *user_uri;
+    const char *kms_uri;
+    uint64_t key_period_no;
+    int64_t valid_from, valid_to;   /* Unix seconds, the key period */
+} sealclient_keyset_info_t;
+typedef void (*sealclient_keyset_fn)(void *ctx, const sealclient_keyset_info_t *ks);
+
+/* Fetches, validates and stores; fn (may be NULL) sees each key set stored. */
+int sealclient_keys_provision(sealclient_t *c, const sealclient_km_options_t *o,
+                              sealclient_keyset_fn fn, void *ctx);
+
+/* ---- Group master keys (TS 33.180 5.7, 7.4.2; TS 33.179 7.3, Annex E) ----
+ * Pending MIKEY-SAKKE I_MESSAGEs from the GMS over GM-UU (doc/gm-uu.md):
+ * each is decoded strictly, must be addressed to an identity of the key
+ * file (IDRr), name the stored certificate's KmsUri in IDRkmsi and IDRkmsr
+ * and the expected GMS in IDRi, carry a GMK (purpose tag 0), verify under
+ * the KPAK as signed by the GMS's UID (ECCSI), and decapsulate with the RSK
+ * of the key period of its timestamp (SAKKE with its integrity check).
+ * The SRTP master key and salt follow TS 33.180 7.4.2: TGK = GMK, CSB ID =
+ * the GUK-ID of the member whose media they protect, the message's RAND,
+ * the crypto session's CS-ID, PRF-HMAC-SHA-256. */
+typedef struct sealclient_gmk_options {
+    uint32_t struct_size;       /* sizeof(sealclient_gmk_options_t) */
+    /* https base URL of the GMS (GM-UU under /gm-uu/v1); NULL: the origin
+     * of the session's issuer */
+    const char *gm_url;
+    const char *keys_path;      /* NULL: keys.json beside the tokens file */
+    const char *gms_uri;        /* required: the GMS identity expected in IDRi */
+    /* CS-ID (TS 33.180 Table E.1.3-1): 4 MCPTT group call, 5 MCVideo group
+     * call */
+    unsigned cs_id;
+    /* the member whose media the SRTP keys protect (its GUK-ID); NULL: the
+     * receiving identity itself */
+    const char *sender_uri;
+    int keep;                   /* non-zero: do not acknowledge (DELETE) */
+} sealclient_gmk_options_t;
+
+typedef struct sealclient_gmk {
+    int status;                 /* SEALCLIENT_OK, or why the message was refused */
+    const char *error;          /* the reason when refused, else NULL */
+    const char *message_id;     /* GM-UU id (NULL for sealclient_gmk_receive) */
+    const char *gms_uri;        /* IDRi */
+    const char *user_uri;       /* IDRr: the receiving identity */
+    const char *sender_uri;     /* whose GUK-ID keys the SRTP keys */
+    uint32_t gmk_id;
+    uint32_t guk_id;            /* the receiver's GUK-ID (the CSB ID) */
+    uint32_t sender_guk_id;
+    uint64_t key_period_no;     /* of the receiver, from the timestamp */
+    int64_t time;               /* the timestamp, Unix seconds */
+    uint8_t cs_id;
+    uint8_t gmk[16];            /* secret */
+    uint8_t master_key[16];     /* secret */
+    uint8_t master_salt[12];    /* secret */
+    uint8_t mki[8];             /* GMK-ID || sender's GUK-ID (TS 33.180 7.4.2) */
+    int acknowledged;           /* deleted at the GMS */
+} sealclient_gmk_t;
+/* Called for every message, accepted or refused; secrets are wiped after
+ * the call returns. */
+typedef void (*sealclient_gmk_fn)(void *ctx, const sealclient_gmk_t *g);
+
+/* Fetches the pending messages, processes each (fn), acknowledges the
+ * accepted ones unless o->keep. Returns SEALCLIENT_OK when every message
+ * was accepted (none pending included), SEALCLIENT_E_PROTOCOL when one was
+ * refused; *n_messages (may be NULL) gets the number fetched. */
+int sealclient_gmk_fetch(sealclient_t *c, const sealclient_gmk_options_t *o,
+                         sealclient_gmk_fn fn, void *ctx, size_t *n_messages);
+/* Processes one I_MESSAGE (e.g. received over SIP) without the network
+ * (o->gm_url and o->keep unused); fn (may be NULL) sees the result.
+ * SEALCLIENT_E_PROTOCOL when refused. */
+int sealclient_gmk_receive(sealclient_t *c, const sealclient_gmk_options_t *o,
+                           const uint8_t *msg, size_t len, sealclient_gmk_fn fn, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif
