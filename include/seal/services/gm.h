@@ -109,6 +109,32 @@ typedef struct seal_gm_v1 {
     seal_status_t (*query)(void *user, const seal_gm_query_t *q,
                            seal_gm_visit_fn fn, void *ctx);
     /* Version 1 ends here; fields are only appended. */
+
+    /* ---- Group master keys (TS 33.180 5.7), for the GM-UU binding. Present
+     * when struct_size covers them; they return SEAL_E_UNSUPPORTED when the
+     * gm plugin runs without its "gmk" block. ---- */
+
+    /* The pending GMK I_MESSAGEs of identity (a VAL user URI): at most one
+     * per group it is a member of, only those of VAL group val_group_id
+     * when it is not NULL, in message-id order. fn gets the message id (in
+     * place of a groupDocId), a JSON object {"id", "groupDocId",
+     * "valGroupId", "valUserId", "generation", "created",
+     * "activationTime", "expiryTime", "keyPeriodNo", "iMessage" (base64 of
+     * the RFC 6509 I_MESSAGE)}, and the generation as rev. */
+    seal_status_t (*gmk_messages)(void *user, const char *identity, const char *val_group_id,
+                                  seal_gm_visit_fn fn, void *ctx);
+
+    /* Acknowledges (deletes) the pending message msg_id of identity.
+     * SEAL_E_INVAL for an id that is not of the form the service makes;
+     * SEAL_E_NOTFOUND when identity has no such pending message (also when
+     * a newer GMK superseded it). */
+    seal_status_t (*gmk_ack)(void *user, const char *identity, const char *msg_id);
+
+    /* The GMK state of a group, a JSON object {"groupDocId", "valGroupId",
+     * "generation", "state" ("distributing" or "done"), "members",
+     * "skipped", "chunksLeft", "created", "activationTime", "expiryTime"}.
+     * SEAL_E_NOTFOUND when the group has never had a GMK. */
+    seal_status_t (*gmk_state)(void *user, const char *group_doc_id, char **json, size_t *len);
 } seal_gm_v1_t;
 
 #ifdef __cplusplus

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The group management service (TS 23.434 clause 10): VAL group documents
  * kept in the store, served to bindings through "seal.gm.v1"
- * (seal/services/gm.h). Knows nothing of HTTP.
+ * (seal/services/gm.h). Knows nothing of HTTP. With its "gmk" block it is
+ * also the GMS of TS 33.180 5.7: every change of a group's VAL users makes
+ * a new group master key in the change's own transaction (gm_gmk.c), and
+ * worker threads distribute it (gm_dist.c).
  *
  * Store layout:
  *   "gm.groups"      key groupDocId, the VALGroupDocument as stored; terms
@@ -24,6 +27,7 @@
 #include <seal/services/gm.h>
 #include "gm_doc.h"
 #include "gm_merge.h"
+#include "gm_gmk.h"
 
 #define NS_GROUPS "gm.groups"
 #define NS_CLAIMS "gm.valgroupids"
@@ -207,6 +211,7 @@ static seal_status_t gm_create(void *user, const char *json, size_t len,
     seal_store_term_t *terms = make_terms(&f, &nterms);
     char id[23], *claim = NULL;
     uint64_t new_rev = 0;
+    int kick = 0;
     seal_status_t st = text && terms ? SEAL_OK : SEAL_E_NOMEM;
 
     /* Retries only a groupDocId collision or a busy store. */
@@ -232,6 +237,8 @@ static seal_status_t gm_create(void *user, const char *json, size_t len,
             if (st == SEAL_E_EXISTS)   /* groupDocId collision: draw again */
                 again = 1;
         }
+        if (st == SEAL_OK)   /* the group's first GMK, in the same transaction */
+            st = gm_gmk_on_change(seal_plugin_data(self), txn, id, NULL, &f, &kick);
         if (st != SEAL_OK) {
             seal_store_txn_abort(txn);
         } else {
@@ -244,6 +251,8 @@ static seal_status_t gm_create(void *user, const char *json, size_t len,
             again = 0;
     }
     if (st == SEAL_OK) {
+        if (kick)
+            gm_gmk_kick(seal_plugin_data(self));
         publish(self, SEAL_GM_EVENT_CREATED, id, &f, NULL, new_rev, obj);
         if (group_doc_id && !(*group_doc_id = strdup(id)))
             st = SEAL_E_NOMEM;
@@ -305,6 +314,7 @@ static seal_status_t commit_update(seal_plugin_t *self, const char *id,
                                    const char *text, size_t tlen, uint64_t cur_rev,
                                    uint64_t *new_rev)
 {
+    int kick = 0;
     size_t nterms = 0, clen = 0;
     seal_store_term_t *terms = make_terms(now, &nterms);
     char *claim = claim_json(id, &clen);
@@ -324,12 +334,16 @@ static seal_status_t commit_update(seal_plugin_t *self, const char *id,
                             new_rev);
     if (st == SEAL_E_NOTFOUND)   /* deleted since we read it: it changed */
         st = SEAL_E_CONFLICT;
+    if (st == SEAL_OK)   /* a change of the VAL users rekeys, in this transaction */
+        st = gm_gmk_on_change(seal_plugin_data(self), txn, id, old, now, &kick);
     if (txn) {
         if (st == SEAL_OK)
             st = seal_store_txn_commit(txn);
         else
             seal_store_txn_abort(txn);
     }
+    if (st == SEAL_OK && kick)
+        gm_gmk_kick(seal_plugin_data(self));
     free(terms);
     free(claim);
     return st;
@@ -493,6 +507,10 @@ static seal_status_t gm_remove(void *user, const char *id, uint64_t expect_rev)
                 st = cs;
             seal_free(claim);
         }
+        int kick = 0;   /* a deleted group's GMK and pending messages go with it */
+        if (st == SEAL_OK)
+            st = gm_gmk_on_change(seal_plugin_data(self), txn, id, have ? &f : NULL, NULL,
+                                  &kick);
         if (txn) {
             if (st == SEAL_OK)
                 st = seal_store_txn_commit(txn);
@@ -580,6 +598,9 @@ static const seal_gm_v1_t gm_iface = {
     .patch = gm_patch,
     .remove = gm_remove,
     .query = gm_query,
+    .gmk_messages = gm_gmk_messages,
+    .gmk_ack = gm_gmk_ack,
+    .gmk_state = gm_gmk_state,
 };
 
 static seal_status_t gm_init(seal_plugin_t *self)
@@ -590,7 +611,12 @@ static seal_status_t gm_init(seal_plugin_t *self)
         .title = "SEAL group management server",
         .scope = "seal.gm",
     };
-    seal_status_t st = seal_service_register(self, &svc);
+    gmk_ctx_t *gmk = NULL;
+    seal_status_t st = gm_gmk_init(self, &gmk);
+    seal_plugin_set_data(self, gmk);
+    if (st != SEAL_OK)
+        return st;
+    st = seal_service_register(self, &svc);
     if (st != SEAL_OK) {
         seal_log(self, SEAL_LOG_ERR, "cannot register service gm: %s", seal_strerror(st));
         return st;
@@ -604,6 +630,22 @@ static seal_status_t gm_init(seal_plugin_t *self)
     return st;
 }
 
+static seal_status_t gm_start(seal_plugin_t *self)
+{
+    return gm_gmk_start(seal_plugin_data(self));
+}
+
+static void gm_stop(seal_plugin_t *self)
+{
+    gm_gmk_stop(seal_plugin_data(self));
+}
+
+static void gm_fini(seal_plugin_t *self)
+{
+    gm_gmk_free(seal_plugin_data(self));
+    seal_plugin_set_data(self, NULL);
+}
+
 static const seal_plugin_desc_t gm_desc = {
     SEAL_PLUGIN_DESC_INIT,
     .flags = SEAL_PLUGIN_F_THREAD_SAFE,
@@ -611,6 +653,9 @@ static const seal_plugin_desc_t gm_desc = {
     .version = "0.1.0",
     .description = "SEAL group management server (TS 23.434 clause 10)",
     .init = gm_init,
+    .start = gm_start,
+    .stop = gm_stop,
+    .fini = gm_fini,
 };
 
 SEAL_PLUGIN_EXPORT(gm_desc)
