@@ -304,6 +304,7 @@ int sealclient_gmk_fetch(sealclient_t *c, const sealclient_gmk_options_t *o,
         memset(&g, 0, sizeof g);
         memset(names, 0, 3 * (KMC_URI_MAX + 1));
         g.message_id = msgs[i].id;
+        g.val_group_id = msgs[i].val_group_id;
         if (process(&x, msgs[i].data, msgs[i].len, &g, why, sizeof why, names)) {
             /* kept at the GMS: it may be for a period we fetch keys for
              * later, and a forged one is reported again, never hidden */

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* GM-UU (doc/gm-uu.md): the list of pending group key messages of
- * GET /gm-uu/v1/gmk-messages, as the member reads it:
- *   {"messages": [{"id": "<id>", "message": "<base64 I_MESSAGE>", ...}, ...]}
+ * GET /gm-uu/v1/gmk-messages, as the member reads it: an array of message
+ * objects, or an object holding it as "messages":
+ *   {"id": "<id>", "iMessage": "<base64 RFC 6509 I_MESSAGE>",
+ *    "valGroupId": "<group>", ...}
  * Strict JSON; every entry needs a non-empty id of URL-safe characters (it
  * goes back into the DELETE path) and a base64 message of at most
- * KMC_IMSG_MAX octets; other members are ignored.  The messages themselves
- * are verified by gmk.c. */
+ * KMC_IMSG_MAX octets; valGroupId is kept when it is a string (for display:
+ * it is not covered by the message's signature); other members are
+ * ignored.  The messages themselves are verified by gmk.c. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -33,6 +36,7 @@ void kmc_gmuu_free(kmc_gmk_msg_t *m, size_t n)
 {
     for (size_t i = 0; m && i < n; i++) {
         free(m[i].id);
+        free(m[i].val_group_id);
         if (m[i].data) {
             explicit_bzero(m[i].data, m[i].len);
             free(m[i].data);
@@ -79,10 +83,12 @@ int kmc_gmuu_parse(const char *buf, size_t len, kmc_gmk_msg_t **out, size_t *n,
         bad(err, errlen, "not JSON");
         goto out;
     }
-    if (!json_object_is_type(o, json_type_object) ||
-        !json_object_object_get_ex(o, "messages", &arr) ||
-        !json_object_is_type(arr, json_type_array)) {
-        bad(err, errlen, "not an object with a \"messages\" array");
+    arr = o;
+    if (json_object_is_type(o, json_type_object) &&
+        !json_object_object_get_ex(o, "messages", &arr))
+        arr = NULL;
+    if (!arr || !json_object_is_type(arr, json_type_array)) {
+        bad(err, errlen, "not an array of messages, nor an object with a \"messages\" array");
         goto out;
     }
     total = json_object_array_length(arr);
@@ -96,13 +102,24 @@ int kmc_gmuu_parse(const char *buf, size_t len, kmc_gmk_msg_t **out, size_t *n,
         goto out;
     }
     for (size_t i = 0; i < total; i++) {
-        json_object *e = json_object_array_get_idx(arr, i), *id, *msg;
+        json_object *e = json_object_array_get_idx(arr, i), *id, *msg, *grp;
         if (!json_object_is_type(e, json_type_object) ||
             !json_object_object_get_ex(e, "id", &id) || !json_object_is_type(id, json_type_string) ||
-            !json_object_object_get_ex(e, "message", &msg) ||
+            !json_object_object_get_ex(e, "iMessage", &msg) ||
             !json_object_is_type(msg, json_type_string)) {
-            bad(err, errlen, "message %zu: not an object with string \"id\" and \"message\"", i);
+            bad(err, errlen, "message %zu: not an object with string \"id\" and \"iMessage\"",
+                i);
             goto out;
+        }
+        if (json_object_object_get_ex(e, "valGroupId", &grp) &&
+            json_object_is_type(grp, json_type_string) && json_object_get_string_len(grp) > 0 &&
+            json_object_get_string_len(grp) <= KMC_URI_MAX) {
+            size_t gl = (size_t)json_object_get_string_len(grp);
+            if (!(m[i].val_group_id = malloc(gl + 1))) {
+                bad(err, errlen, "out of memory");
+                goto out;
+            }
+            kmc_clean(m[i].val_group_id, gl + 1, json_object_get_string(grp));
         }
         const char *ids = json_object_get_string(id);
         size_t idlen = (size_t)json_object_get_string_len(id);
@@ -115,7 +132,7 @@ int kmc_gmuu_parse(const char *buf, size_t len, kmc_gmk_msg_t **out, size_t *n,
             bad(err, errlen, "message %zu: longer than %u octets", i, KMC_IMSG_MAX);
             goto out;
         }
-        m[i].id = sc_strndup(ids, idlen);
+        m[i].id = strndup(ids, idlen);
         m[i].data = kmc_unbase64(json_object_get_string(msg), mlen, &m[i].len);
         if (!m[i].id || !m[i].data) {
             bad(err, errlen, "message %zu: %s", i, m[i].id ? "not base64" : "out of memory");

@@ -108,6 +108,7 @@ void kmc_store_prune(kmc_store_t *s, uint64_t min_period);
 /* One pending message of GET /gm-uu/v1/gmk-messages (doc/gm-uu.md). */
 typedef struct kmc_gmk_msg {
     char *id;
+    char *val_group_id;        /* or NULL; control characters replaced */
     uint8_t *data;             /* the I_MESSAGE */
     size_t len;
 } kmc_gmk_msg_t;
@@ -132,8 +133,6 @@ void kmc_clean(char *dst, size_t n, const char *src);
 /* Seconds since 1970 of an xsd:dateTime (UTC "Z", an offset, or none:
  * read as UTC); -1 if not one. */
 int64_t kmc_parse_datetime(const char *s);
-/* "https://host[:port]" of an https URL (malloc'd), or NULL. */
-char *kmc_origin(const char *url);
 
 /* --------------------------------------------------------------- rest.c */
 /* One HTTPS exchange on its own curl handle with the handle's trust
@@ -147,5 +146,7 @@ void kmc_http_close(kmc_http_t *h);
 int kmc_http(sealclient_t *c, kmc_http_t *h, const char *method, const char *url,
              const char *ctype, const char *body, size_t body_len, const char *accept,
              const char *bearer, size_t max_body, sc_resp_t *r);
+/* "https://host[:port]" of an https URL (malloc'd), or NULL. */
+char *kmc_origin(const char *url);
 
 #endif

@@ -150,13 +150,3 @@ int64_t kmc_parse_datetime(const char *s)
     int64_t days = era * 146097 + doe - 719468;
     return days * 86400 + h * 3600 + mi * 60 + sec - off;
 }
-
-char *kmc_origin(const char *url)
-{
-    if (!sc_is_https(url))
-        return NULL;
-    const char *host = url + 8, *end = host;
-    while (*end && *end != '/' && *end != '?' && *end != '#')
-        end++;
-    return sc_strndup(url, (size_t)(end - url));
-}

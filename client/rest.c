@@ -188,3 +188,13 @@ out:
     sc_free_secret(auth);
     return rc;
 }
+
+char *kmc_origin(const char *url)
+{
+    if (!sc_is_https(url))
+        return NULL;
+    const char *host = url + 8, *end = host;
+    while (*end && *end != '/' && *end != '?' && *end != '#')
+        end++;
+    return sc_strndup(url, (size_t)(end - url));
+}

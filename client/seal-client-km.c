@@ -101,6 +101,8 @@ static void on_gmk(void *ctx, const sealclient_gmk_t *g)
     }
     if (g->message_id)
         printf("message: %s\n", g->message_id);
+    if (g->val_group_id)
+        printf("group: %s\n", g->val_group_id);
     char t[32];
     when(t, sizeof t, g->time);
     printf("gms: %s\nidentity: %s\nkey-period: %" PRIu64 "\ntime: %s\n"

@@ -182,6 +182,9 @@ typedef struct sealclient_gmk {
     int status;                 /* SEALCLIENT_OK, or why the message was refused */
     const char *error;          /* the reason when refused, else NULL */
     const char *message_id;     /* GM-UU id (NULL for sealclient_gmk_receive) */
+    /* the group named by the GM-UU listing (NULL if none): information from
+     * the server, not covered by the message's signature */
+    const char *val_group_id;
     const char *gms_uri;        /* IDRi */
     const char *user_uri;       /* IDRr: the receiving identity */
     const char *sender_uri;     /* whose GUK-ID keys the SRTP keys */

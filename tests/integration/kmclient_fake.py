@@ -273,11 +273,11 @@ def scenario(tmp, sc, fixture, fake, man, certs):
     check("gmk: a forged message does not hide a good one", rc == 5 and "good-2" in out and
           fake.deleted == [(0, "good-2")] and "1 of 2" in err, out + err)
     fake.override[fs.GM_ROOT] = (200, "application/json", b'{"messages":[{"id":"../x",'
-                                 b'"message":"AQ=="}]}')
+                                 b'"iMessage":"AQ=="}]}')
     rc, _, err = run_sc(alice, "gmk", "--gms", GMS_URI)
     check("gmk refuses an id that is not URL-safe", rc == 5 and "URL-safe" in err, err)
-    fake.override[fs.GM_ROOT] = (200, "application/json", b'{"messages":[{"id":"x",'
-                                 b'"message":"not base64!"}]}')
+    fake.override[fs.GM_ROOT] = (200, "application/json", b'[{"id":"x",'
+                                 b'"iMessage":"not base64!"}]')
     rc, _, err = run_sc(alice, "gmk", "--gms", GMS_URI)
     check("gmk refuses a message that is not base64", rc == 5 and "base64" in err, err)
     fake.override[fs.GM_ROOT] = (200, "application/json", b'[1,2')

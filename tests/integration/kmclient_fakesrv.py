@@ -70,7 +70,8 @@ class Fake:
                 if path.startswith(KM_ROOT + "/") and method == "POST":
                     return self._kms(path[len(KM_ROOT) + 1:], user)
                 if path == GM_ROOT and method == "GET":
-                    msgs = [{"id": i, "message": base64.b64encode(b).decode()}
+                    msgs = [{"id": i, "valGroupId": "group-1",
+                             "iMessage": base64.b64encode(b).decode()}
                             for i, b in fake.messages.get(user, [])]
                     return self._reply(200, "application/json",
                                        json.dumps({"messages": msgs}).encode())
