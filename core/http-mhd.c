@@ -77,6 +77,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -466,6 +467,16 @@ static void add_header_nocopy(seal_request_t *req, const char *name, const char 
     seal_response_header(req, name, value);
 }
 
+static int has_resp_header(seal_request_t *req, const char *name)
+{
+    int found = 0;
+    pthread_mutex_lock(&req->mu);
+    for (const seal_resp_header_t *h = req->resp_headers; h && !found; h = h->next)
+        found = strcasecmp(h->name, name) == 0;
+    pthread_mutex_unlock(&req->mu);
+    return found;
+}
+
 /* Host-made answers: ProblemDetails from the adapter itself. */
 static void problem(seal_request_t *req, unsigned status, const char *cause, const char *detail)
 {
@@ -733,7 +744,10 @@ static void answer_early(seal_request_t *req)
 static void refuse(seal_request_t *req, seal_status_t st)
 {
     if (st == SEAL_E_UNAUTH || st == SEAL_DECLINED) {
-        add_header_nocopy(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+        /* A hook that vetoed may have set its own RFC 6750 challenge
+         * (error="invalid_token" ...): keep it as the only one. */
+        if (!has_resp_header(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE))
+            add_header_nocopy(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
         problem(req, 401, NULL, st == SEAL_DECLINED ? "no credentials were accepted"
                                                      : "the credentials were refused");
     } else if (st == SEAL_E_PERM) {

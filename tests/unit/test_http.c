@@ -177,6 +177,10 @@ static seal_status_t authorize(void *args, void *user)
     }
     if (strcmp(a, "Bearer bad") == 0)
         return SEAL_E_UNAUTH;
+    if (strcmp(a, "Bearer expired") == 0) {
+        seal_response_header(req, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        return SEAL_E_UNAUTH;
+    }
     if (strcmp(a, "Bearer forbidden") == 0)
         return SEAL_E_PERM;
     if (strcmp(a, "Bearer boom") == 0)
@@ -621,6 +625,15 @@ START_TEST(authorization_hook)
     http_do(NULL, &rq, &r);
     ck_assert_int_eq(r.status, 200);
     http_resp_free(&r);
+    /* A hook's own RFC 6750 challenge is the only one sent. */
+    const char *exp_hdrs[] = { "Authorization: Bearer expired", NULL };
+    http_req_t erq = { .url = url("/t/whoami"), .headers = exp_hdrs };
+    http_resp_t er;
+    http_do(NULL, &erq, &er);
+    ck_assert_int_eq(er.status, 401);
+    ck_assert_ptr_nonnull(strstr(er.headers, "WWW-Authenticate: Bearer error=\"invalid_token\""));
+    ck_assert_ptr_null(strstr(er.headers, "WWW-Authenticate: Bearer\r"));
+    http_resp_free(&er);
 }
 END_TEST
 
