@@ -154,6 +154,15 @@ static int process(gmk_ctx_t *x, const uint8_t *buf, size_t len, sealclient_gmk_
         mikey_wipe(&res, sizeof res);
         return refuse(g, why, whylen, "SRTP key derivation failed: %s", mikey_strerror(rc));
     }
+    /* the key parameters are under the signature: worth showing */
+    const struct mikey_genext *e = mikey_imsg_ext(&m, MIKEY_GENEXT_KEY_PARAMS);
+    struct mikey_key_params kp;
+    if (e && mikey_key_params_decode(e->data.p, e->data.len, &kp) == MIKEY_OK) {
+        if (kp.activation > MIKEY_NTP_UNIX_OFFSET)
+            g->activation = (int64_t)(kp.activation - MIKEY_NTP_UNIX_OFFSET);
+        if (kp.expiry > MIKEY_NTP_UNIX_OFFSET)
+            g->expiry = (int64_t)(kp.expiry - MIKEY_NTP_UNIX_OFFSET);
+    }
     memcpy(g->gmk, res.key, sizeof g->gmk);
     g->gmk_id = res.key_id;
     g->guk_id = res.csb_id;

@@ -117,6 +117,14 @@ static void on_gmk(void *ctx, const sealclient_gmk_t *g)
     printf("\nmki: ");
     hex(g->mki, sizeof g->mki);
     printf("\n");
+    if (g->activation) {
+        when(t, sizeof t, g->activation);
+        printf("activation: %s\n", t);
+    }
+    if (g->expiry) {
+        when(t, sizeof t, g->expiry);
+        printf("expiry: %s\n", t);
+    }
     if (g->message_id)
         printf("acknowledged: %s\n", g->acknowledged ? "yes" : "no");
     printf("\n");

@@ -230,9 +230,20 @@ static size_t build(const gms_t *g, const kms_t *resp_kms, const char *to, const
                             g->kms->kpak, 65, g->kms->Z, 257 };
     struct mikey_kms rk = { (const uint8_t *)resp_kms->uri, strlen(resp_kms->uri), resp_kms->kp,
                             resp_kms->kpak, 65, resp_kms->Z, 257 };
+    /* key parameters (TS 33.180 E.6.1): active now, for one key period */
+    struct mikey_key_params kp = { .key_type = 0, .status = 1, .activation = ntp,
+                                   .expiry = ntp + PERIOD,
+                                   .text = { (const uint8_t *)"group-1", 7 } };
+    uint8_t kpbuf[64];
+    size_t kplen = 0;
+    if (mikey_key_params_encode(&kp, kpbuf, sizeof kpbuf, &kplen) != MIKEY_OK)
+        die("key parameters");
+    struct mikey_genext ext = { MIKEY_GENEXT_KEY_PARAMS, { kpbuf, kplen } };
+    struct mikey_sp sp;
+    mikey_sp_default_group(&sp, 0);
     struct mikey_gmk_send p = {
         .key = gmk, .key_len = 16, .key_id = gmk_id, .ntp_secs = ntp,
-        .rand = rand16, .rand_len = 16,
+        .rand = rand16, .rand_len = 16, .sp = &sp, .ext = &ext, .n_ext = 1,
         .init_uri = (const uint8_t *)g->uri, .init_uri_len = strlen(g->uri), .init_kms = &ik,
         .ssk = g->ks.ssk, .ssk_len = 32, .pvt = g->ks.pvt, .pvt_len = 65,
         .resp_uri = (const uint8_t *)to, .resp_uri_len = strlen(to), .resp_kms = &rk,

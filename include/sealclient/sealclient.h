@@ -193,6 +193,9 @@ typedef struct sealclient_gmk {
     uint32_t sender_guk_id;
     uint64_t key_period_no;     /* of the receiver, from the timestamp */
     int64_t time;               /* the timestamp, Unix seconds */
+    /* activation and expiry of the GMK (Unix seconds) from the signed key
+     * parameters extension (TS 33.180 E.6.1), 0 when the message has none */
+    int64_t activation, expiry;
     uint8_t cs_id;
     uint8_t gmk[16];            /* secret */
     uint8_t master_key[16];     /* secret */

@@ -224,6 +224,10 @@ def scenario(tmp, sc, fixture, fake, man, certs):
         check("gmk: MKI = GMK-ID || GUK-ID", a["mki"] == "%08x%08x" % (gmk_id, a_guk))
         check("gmk: identities and period", a["gms"] == GMS_URI and a["identity"] == ALICE and
               b["identity"] == BOB and int(a["key-period"]) == man["current_period"])
+        t0 = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(man["now"]))
+        t1 = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(man["now"] + man["period"]))
+        check("gmk: activation and expiry from the signed key parameters",
+              a.get("activation") == t0 and a.get("expiry") == t1, repr(a))
         check("gmk: acknowledged", a["acknowledged"] == "yes" and
               sorted(fake.deleted) == [(0, "m-a1"), (1, "m-b1")], repr(fake.deleted))
     rc, out, err = run_sc(alice, "gmk", "--gms", GMS_URI)
