@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "gm_gmk.h"
+#include "gm_gmkid.h"
 
 #define AAD_PREFIX "seal.gm GMK|"
 
@@ -740,52 +741,13 @@ seal_status_t gm_gmk_messages(void *user, const char *identity, const char *val_
     return seal_store_lookup(user, NULL, GMK_NS_MSGS, "member", identity, visit_msg, &m);
 }
 
-/* A message id: <groupDocId>.<generation>.<16 hex digits of the member
- * hash>, as gm_dist.c makes it. */
-static int parse_msg_id(const char *id, char gid[65], uint64_t *gen, char hash[GMK_ID_HASH + 1])
-{
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > GMK_MSG_ID_MAX)
-        return -1;
-    const char *d1 = strchr(id, '.');
-    const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
-    if (!d1 || !d2 || d1 == id || (size_t)(d1 - id) > 64 || strchr(d2 + 1, '.'))
-        return -1;
-    for (const char *s = id; s < d1; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '-' || *s == '_'))
-            return -1;
-    size_t glen = (size_t)(d2 - d1 - 1);
-    if (glen == 0 || glen > 20 || d1[1] == '0')
-        return -1;
-    uint64_t v = 0;
-    for (const char *s = d1 + 1; s < d2; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        uint64_t dgt = (uint64_t)(*s - '0');
-        if (v > (UINT64_MAX - dgt) / 10)
-            return -1;
-        v = v * 10 + dgt;
-    }
-    if (strlen(d2 + 1) != GMK_ID_HASH)
-        return -1;
-    for (const char *s = d2 + 1; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-            return -1;
-    memcpy(gid, id, (size_t)(d1 - id));
-    gid[d1 - id] = '\0';
-    *gen = v;
-    memcpy(hash, d2 + 1, GMK_ID_HASH + 1);
-    return 0;
-}
-
 seal_status_t gm_gmk_ack(void *user, const char *identity, const char *msg_id)
 {
     if (!ctx_of(user))
         return SEAL_E_UNSUPPORTED;
     char gid[65], h16[GMK_ID_HASH + 1], hash[65], key[160];
     uint64_t gen;
-    if (!identity || parse_msg_id(msg_id, gid, &gen, h16) != 0)
+    if (!identity || gm_gmk_msg_id_parse(msg_id, gid, &gen, h16) != 0)
         return SEAL_E_INVAL;
     if (!gmk_identity_ok(identity))
         return SEAL_E_NOTFOUND;

@@ -11,6 +11,7 @@
 #include <seal/services/gm.h>
 #include <seal/services/x1.h>
 #include "gm_doc.h"
+#include "gm_gmkid.h"
 
 /* Store namespaces. */
 #define GMK_NS_STATE  "gm.gmk"        /* key groupDocId: the group's current GMK */
@@ -21,8 +22,6 @@
 
 #define GMK_KEK_LEN 32
 #define GMK_LEN 16
-#define GMK_ID_HASH 16                /* hex digits of the member hash in a message id */
-#define GMK_MSG_ID_MAX 104   /* 64 + 1 + 20 + 1 + 16 */
 
 typedef struct gmk_queue {
     char **keys;                      /* chunk keys to process, FIFO */
