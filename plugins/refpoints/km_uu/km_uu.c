@@ -224,12 +224,18 @@ static int begin(call_t *c, uu_t *u, seal_request_t *req, seal_status_t *st)
     request_url(c);
     size_t len = 0;
     const char *body = seal_request_body(req, &len);
-    char why[160];
-    int rc = kmx_request_parse(body ? body : "", len, &u->lim, &c->kr, why, sizeof why);
-    if (rc == KMX_OK && c->kr.doc && !media_is_xml(seal_request_header(req, "Content-Type"))) {
+    if (!body)
+        body = "";
+    size_t lead = 0;
+    while (lead < len && strchr(" \t\r\n", body[lead]))
+        lead++;
+    if (lead < len && len <= u->lim.max_bytes
+        && !media_is_xml(seal_request_header(req, "Content-Type"))) {
         *st = fail(c, 415, "the request body must be application/xml");
         return 1;
     }
+    char why[160];
+    int rc = kmx_request_parse(body, len, &u->lim, &c->kr, why, sizeof why);
     if (rc == KMX_E_TOOBIG) {
         *st = fail(c, 413, "the request body exceeds the limit");
         return 1;
