@@ -402,7 +402,7 @@ START_TEST(same_gmk_for_every_member)
     json_object_put(s);
 
     const char *who[] = { ALICE, BOB, CAROL };
-    uint8_t gmk[3][16];
+    uint8_t gmk[3][16], rand[3][16];
     uint32_t gmk_id[3];
     for (int i = 0; i < 3; i++) {
         msgs_t m;
@@ -425,6 +425,8 @@ START_TEST(same_gmk_for_every_member)
                                       strlen(who[i]), &guk), 0);
         ck_assert_uint_eq(im.hdr.csb_id, guk);
         ck_assert_uint_eq(im.n_sp, 1);
+        ck_assert_uint_eq(im.rand.len, 16);
+        memcpy(rand[i], im.rand.p, 16);
         const struct mikey_genext *e = mikey_imsg_ext(&im, MIKEY_GENEXT_KEY_PARAMS);
         ck_assert_ptr_nonnull(e);
         struct mikey_key_params kp;
@@ -437,6 +439,9 @@ START_TEST(same_gmk_for_every_member)
     }
     ck_assert(memcmp(gmk[0], gmk[1], 16) == 0 && memcmp(gmk[1], gmk[2], 16) == 0);
     ck_assert(gmk_id[0] == gmk_id[1] && gmk_id[1] == gmk_id[2]);
+    /* One RAND per GMK (TS 33.180 7.4.2: members derive each other's SRTP
+     * keys from the GMK, the sender's GUK-ID and that RAND). */
+    ck_assert(memcmp(rand[0], rand[1], 16) == 0 && memcmp(rand[1], rand[2], 16) == 0);
     msgs_t m;
     ck_assert_uint_eq(messages("ue-1", NULL, &m), 0);
     ck_assert_uint_eq(messages("sip:nobody@test.example", NULL, &m), 0);
@@ -474,8 +479,12 @@ START_TEST(removal_rekeys_and_excludes)
     ck_assert_uint_eq(messages(ALICE, NULL, &a2), 1);
     ck_assert_int_eq(jint(a2.m[0], "generation"), 2);
     ck_assert_str_ne(jstr(a2.m[0], "id"), jstr(a1.m[0], "id"));
+    uint8_t rand1[16];
+    ck_assert_int_eq(receive(ALICE, a1.m[0], k_a1, &id_a1, &im, buf, &len), 0);
+    memcpy(rand1, im.rand.p, 16);
     ck_assert_int_eq(receive(ALICE, a2.m[0], k_a2, &id_a2, &im, buf, &len), 0);
     ck_assert(memcmp(k_a2, k_a1, 16) != 0);
+    ck_assert(memcmp(im.rand.p, rand1, 16) != 0);   /* a new GMK, a new RAND */
     ck_assert_uint_ne(id_a2, id_a1);
 
     /* Bob holds his RSK but the new message is encapsulated to Alice's UID:

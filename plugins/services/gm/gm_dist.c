@@ -113,6 +113,7 @@ typedef struct wcache {
     int valid;
     uint8_t gmk[GMK_LEN];
     uint32_t gmk_id;
+    uint8_t rand[GMK_RAND_LEN];       /* one RAND per GMK (TS 33.180 7.4.2) */
     int64_t activation, expiry;
     char vgid[GM_ID_MAX + 1];
 } wcache_t;
@@ -147,7 +148,8 @@ static int load_gmk(gmk_ctx_t *g, const char *gid, uint64_t gen, wcache_t *c)
         rc = DONE;   /* superseded */
         goto out;
     }
-    const char *iv64 = NULL, *ct64 = NULL, *vgid = NULL;
+    const char *iv64 = NULL, *ct64 = NULL, *vgid = NULL, *rand64 = NULL;
+    if (json_object_object_get_ex(o, "rand", &v)) rand64 = json_object_get_string(v);
     if (json_object_object_get_ex(o, "iv", &v)) iv64 = json_object_get_string(v);
     if (json_object_object_get_ex(o, "key", &v)) ct64 = json_object_get_string(v);
     if (json_object_object_get_ex(o, "valGroupId", &v)) vgid = json_object_get_string(v);
@@ -155,9 +157,11 @@ static int load_gmk(gmk_ctx_t *g, const char *gid, uint64_t gen, wcache_t *c)
     if (json_object_object_get_ex(o, "activation", &v)) c->activation = json_object_get_int64(v);
     if (json_object_object_get_ex(o, "expiry", &v)) c->expiry = json_object_get_int64(v);
     uint8_t iv[SEAL_CRYPTO_GCM_IV_LEN + 4], ct[GMK_LEN + SEAL_CRYPTO_GCM_TAG_LEN + 4];
-    size_t ivl = 0, ctl = 0;
+    uint8_t rnd_buf[GMK_RAND_LEN + 4];
+    size_t ivl = 0, ctl = 0, rl = 0;
     char aad[192];
-    if (!iv64 || !ct64 || !vgid || strlen(vgid) > GM_ID_MAX ||
+    if (!iv64 || !ct64 || !vgid || !rand64 || strlen(vgid) > GM_ID_MAX ||
+        gmk_b64_decode(rand64, rnd_buf, sizeof rnd_buf, &rl) != 0 || rl != GMK_RAND_LEN ||
         gmk_b64_decode(iv64, iv, sizeof iv, &ivl) != 0 || ivl != SEAL_CRYPTO_GCM_IV_LEN ||
         gmk_b64_decode(ct64, ct, sizeof ct, &ctl) != 0 ||
         ctl != GMK_LEN + SEAL_CRYPTO_GCM_TAG_LEN || gmk_aad(gid, gen, c->gmk_id, aad, sizeof aad)) {
@@ -175,6 +179,7 @@ static int load_gmk(gmk_ctx_t *g, const char *gid, uint64_t gen, wcache_t *c)
     }
     snprintf(c->gid, sizeof c->gid, "%s", gid);
     snprintf(c->vgid, sizeof c->vgid, "%s", vgid);
+    memcpy(c->rand, rnd_buf, sizeof c->rand);
     c->gen = gen;
     c->valid = 1;
     rc = DONE;
@@ -245,6 +250,7 @@ static seal_status_t build_one(gmk_ctx_t *g, const wcache_t *c, const seal_x1_ke
     struct mikey_gmk_send snd = {
         .key = c->gmk, .key_len = GMK_LEN, .key_id = c->gmk_id,
         .ntp_secs = (uint64_t)now + MIKEY_NTP_UNIX_OFFSET,
+        .rand = c->rand, .rand_len = sizeof c->rand,
         .sp = &sp, .ext = &ext, .n_ext = 1,
         .init_uri = (const uint8_t *)k->gms_uri, .init_uri_len = strlen(k->gms_uri),
         .init_kms = &kms, .ssk = k->ssk, .ssk_len = sizeof k->ssk,

@@ -596,8 +596,8 @@ static seal_status_t write_state(gmk_ctx_t *g, seal_store_txn_t *txn, const char
                                  const uint8_t *gmk, uint32_t gmk_id, size_t members,
                                  size_t skipped, size_t chunks, int64_t now)
 {
-    uint8_t iv[SEAL_CRYPTO_GCM_IV_LEN], ct[GMK_LEN + SEAL_CRYPTO_GCM_TAG_LEN];
-    char aad[192], iv64[32], ct64[64];
+    uint8_t iv[SEAL_CRYPTO_GCM_IV_LEN], ct[GMK_LEN + SEAL_CRYPTO_GCM_TAG_LEN], rand[GMK_RAND_LEN];
+    char aad[192], iv64[32], ct64[64], rand64[32];
     seal_status_t st = SEAL_OK;
     struct json_object *o = json_object_new_object();
     if (!o)
@@ -619,11 +619,18 @@ static seal_status_t write_state(gmk_ctx_t *g, seal_store_txn_t *txn, const char
         if (st == SEAL_OK)
             st = seal_crypto_aes_gcm_seal(g->self, g->kek, sizeof g->kek, iv, sizeof iv, aad,
                                           strlen(aad), gmk, GMK_LEN, ct, sizeof ct);
+        /* One RAND for all the GMK's messages: TS 33.180 7.4.2 derives a
+         * member's SRTP keys from the GMK, its GUK-ID and the RAND of the
+         * message that carried the GMK, so members derive each other's
+         * keys only when that RAND is the same in every message. */
+        if (st == SEAL_OK)
+            st = seal_crypto_random(g->self, rand, sizeof rand);
         if (st == SEAL_OK) {
             gmk_b64(iv, sizeof iv, iv64, sizeof iv64);
             gmk_b64(ct, sizeof ct, ct64, sizeof ct64);
+            gmk_b64(rand, sizeof rand, rand64, sizeof rand64);
             bad = add_int(o, "gmkId", gmk_id) || add_str(o, "iv", iv64) ||
-                  add_str(o, "key", ct64);
+                  add_str(o, "key", ct64) || add_str(o, "rand", rand64);
         }
     }
     size_t len = 0;
@@ -810,6 +817,7 @@ seal_status_t gm_gmk_state(void *user, const char *group_doc_id, char **out, siz
     json_object_object_del(o, "key");
     json_object_object_del(o, "iv");
     json_object_object_del(o, "gmkId");
+    json_object_object_del(o, "rand");
     static const char *const times[][2] = { { "created", "created" },
                                             { "activation", "activationTime" },
                                             { "expiry", "expiryTime" } };

@@ -22,6 +22,7 @@
 
 #define GMK_KEK_LEN 32
 #define GMK_LEN 16
+#define GMK_RAND_LEN 16                /* the MIKEY RAND of a GMK's messages */
 
 typedef struct gmk_queue {
     char **keys;                      /* chunk keys to process, FIFO */
