@@ -24,6 +24,12 @@ GMK, that member's GUK-ID and the RAND "transmitted in the MIKEY message
 used to distribute the GMK": members can only derive each other's keys when
 the GMS puts one RAND in all the I_MESSAGEs of a GMK. Step 4 checks it.
 
+Two layouts: one seald serving everything (SEAL-X1 in process), and, with
+--split (tests/integration/e2e_gmk_split.py), two seald processes: the IdM
+and the KMS in one, the GMS in the other (authz_jwt trusting the first's
+issuer; SEAL-X1 remote: the GMS's key material over the first's KM-UU with a
+client_credentials token). seal-client then talks to both.
+
 Runs only when every plugin above is built (else SKIP, naming what is
 missing). SEAL_CLIENT_WRAPPER runs seal-client under a tool (valgrind)."""
 import base64
@@ -67,11 +73,12 @@ def check(name, cond, detail=""):
 
 class E2ESeald(gm_harness.ImSeald):
     """ImSeald (store_sqlite, im, im_uu) plus authz_jwt trusting this
-    server's issuer, the KMS, SEAL-X1 in process, gm with GMKs, ss-gm and
-    GM-UU."""
+    server's issuer and the KMS (km, km_uu); with gms, also SEAL-X1 in
+    process, gm with GMKs, ss-gm and GM-UU."""
 
-    def __init__(self, dirs):
+    def __init__(self, dirs, gms=True):
         super().__init__(authz_conf={})
+        self.gms = gms
         for d in dirs:
             if d not in self.plugin_dirs:
                 self.plugin_dirs.append(d)
@@ -82,17 +89,51 @@ class E2ESeald(gm_harness.ImSeald):
         p = c["plugins"]
         p["authz_jwt"] = {"issuers": [{"issuer": issuer, "jwks_uri": issuer + "/oidc/v1/jwks",
                                        "ca_file": self.certs["ca"][1]}]}
-        p["km"] = {"kms_uri": KMS_URI, "master_key_file": os.path.join(self.tmp, "km.kek")}
+        p["km"] = {"kms_uri": KMS_URI, "master_key_file": os.path.join(self.tmp, "km.kek"),
+                   "clients": {"gms": [GMS_URI]}}
         p["km_uu"] = {}
-        p["seal_x1"] = {"gms_uri": GMS_URI, "mode": "in-process"}
-        p["gm"] = {"gmk": {"kek_file": os.path.join(self.tmp, "gm-gmk.kek"), "workers": 2,
-                           "retry_s": 1}}
-        p["seal_s"] = {}
-        p["gm_uu"] = {}
+        if self.gms:
+            p["seal_x1"] = {"gms_uri": GMS_URI, "mode": "in-process"}
+            gms_plugins(p, self.tmp)
         return c
 
 
-def main():
+def gms_plugins(p, tmp):
+    p["gm"] = {"gmk": {"kek_file": os.path.join(tmp, "gm-gmk.kek"), "workers": 2,
+                       "retry_s": 1}}
+    p["seal_s"] = {}
+    p["gm_uu"] = {}
+
+
+class GmsSeald(gm_harness.ImSeald):
+    """The GMS alone (store_sqlite, authz_jwt, seal_x1 remote, gm, seal_s,
+    gm_uu), with the certificates of the IdM/KMS seald idm."""
+
+    def __init__(self, dirs, idm, secret_file):
+        super().__init__(authz_conf={})
+        self.certs = idm.certs
+        self.idm = idm
+        self.secret_file = secret_file
+        for d in dirs:
+            if d not in self.plugin_dirs:
+                self.plugin_dirs.append(d)
+
+    def config(self, port):
+        c = super().config(port)
+        iss = self.idm.issuer
+        ca = self.certs["ca"][1]
+        p = {"store_sqlite": c["plugins"]["store_sqlite"],
+             "authz_jwt": {"issuers": [{"issuer": iss, "jwks_uri": iss + "/oidc/v1/jwks",
+                                        "ca_file": ca}]},
+             "seal_x1": {"gms_uri": GMS_URI, "mode": "remote", "kms_url": iss,
+                         "token_url": iss + "/oidc/v1/token", "client_id": "gms",
+                         "client_secret_file": self.secret_file, "ca_file": ca}}
+        gms_plugins(p, self.tmp)
+        c["plugins"] = p
+        return c
+
+
+def main(split=False):
     top = os.environ.get("top_builddir")
     if not top or not os.environ.get("SEALD"):
         print("SKIP: run through make check")
@@ -112,29 +153,47 @@ def main():
         print("SKIP: seal-client or client/tests/kmc_fixture is not built")
         return SKIP
     sc = os.environ.get("SEAL_CLIENT_WRAPPER", "").split() + sc
-    s = E2ESeald(dirs)
+    s = E2ESeald(dirs, gms=not split)
+    servers = [s]
+    rc = 1
     try:
         s.start()
+        gms = s
+        if split:
+            # the GMS's own OAuth client at the IdM, entitled to its URI at the KMS
+            out = s.add_client(client_id="gms", type="confidential", name="the GMS",
+                               grant_types=["client_credentials"], scopes=["seal.km"])
+            secret_file = os.path.join(s.tmp, "gms.secret")
+            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(out["client_secret"] + "\n")
+            gms = GmsSeald(dirs, s, secret_file)
+            servers.append(gms)
+            gms.start()
+        rc = scenario(s, gms, sc, fixture)
     except gm_harness.StartError as e:
         print("FAIL: seald did not start:\n" + e.log[-6000:])
-        return 1
-    try:
-        rc = scenario(s, sc, fixture)
+        rc = 1
     finally:
-        status = s.stop()
-    if status not in (0, None):
-        print("FAIL: seald exited with status %s\n%s" % (status, s.log_text()[-4000:]))
-        rc = rc or 1
-    logs = s.log_text() + s.access_log_text()
-    for who, pw in PASSWORDS.items():
-        if pw in logs:
-            print("FAIL: seald's logs contain %s's password" % who)
-            rc = rc or 1
+        for srv in reversed(servers):
+            status = srv.stop()
+            if status not in (0, None):
+                print("FAIL: seald exited with status %s\n%s" % (status,
+                                                                 srv.log_text()[-4000:]))
+                rc = rc or 1
+    for srv in servers:
+        logs = srv.log_text() + srv.access_log_text()
+        for who, pw in PASSWORDS.items():
+            if pw in logs:
+                print("FAIL: seald's logs contain %s's password" % who)
+                rc = rc or 1
     return rc
 
 
-def scenario(s, sc, fixture):
+def scenario(s, gms, sc, fixture):
+    """s: the IdM and KMS; gms: the GMS (s itself, or another seald)."""
     tmp = s.tmp
+    gm_url = "https://127.0.0.1:%d" % gms.port
     # ---- the IdM: two users, the UE client, a VAL server ----
     s.add_user("alice", PASSWORDS["alice"], [ALICE])
     s.add_user("bob", PASSWORDS["bob"], [BOB])
@@ -152,8 +211,8 @@ def scenario(s, sc, fixture):
 
     def run_sc(user, *args, stdin=None):
         env = dict(os.environ, XDG_CONFIG_HOME=cfg(user), SEAL_CACERT=s.certs["ca"][1],
-                   SEAL_ISSUER=s.issuer, SEAL_CLIENT_ID=PUBLIC)
-        for k in ("SEAL_KMS_URL", "SEAL_GM_URL", "SEAL_GMS_URI"):
+                   SEAL_ISSUER=s.issuer, SEAL_CLIENT_ID=PUBLIC, SEAL_GM_URL=gm_url)
+        for k in ("SEAL_KMS_URL", "SEAL_GMS_URI"):
             env.pop(k, None)
         p = subprocess.run(sc + list(args), env=env, input=stdin, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=300)
@@ -188,12 +247,14 @@ def scenario(s, sc, fixture):
     check("alice may not fetch bob's key material", rc != 0, err)
 
     # ---- 3. the VAL server puts alice and bob in a group ----
-    conn = s.connection()
-    r = gm_harness.form_request(conn, "POST", "/oidc/v1/token",
+    idm = s.connection()
+    r = gm_harness.form_request(idm, "POST", "/oidc/v1/token",
                                 {"grant_type": "client_credentials", "scope": "seal.gm"},
                                 {"Authorization": gm_harness.basic_auth(VAL_SERVER, secret)})
+    idm.close()
     if not check("the VAL server gets a seal.gm token", r.status == 200, r):
         return 1
+    conn = gms.connection()
     vs = {"Authorization": "Bearer " + r.json()["access_token"]}
     doc = {"valGroupId": "e2e-group-1", "members": [{"valUserId": ALICE}, {"valUserId": BOB}]}
     r = gm_harness.request(conn, "POST", "/ss-gm/v1/group-documents", doc, vs)
@@ -205,7 +266,7 @@ def scenario(s, sc, fixture):
     def pending(user):
         """The GM-UU list of user (raw), with user's access token."""
         rc, tok, err = run_sc(user, "token")
-        c = s.connection()
+        c = gms.connection()
         try:
             r = gm_harness.request(c, "GET", "/gm-uu/v1/gmk-messages", None,
                                    {"Authorization": "Bearer " + tok.strip()})
@@ -304,4 +365,4 @@ if __name__ == "__main__":
     if not shutil.which("certtool"):
         print("SKIP: certtool (gnutls-bin) is needed")
         sys.exit(SKIP)
-    sys.exit(main())
+    sys.exit(main(split="--split" in sys.argv[1:]))
