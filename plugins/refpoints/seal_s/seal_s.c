@@ -49,14 +49,23 @@ static seal_status_t seal_s_init(seal_plugin_t *self)
     } else {
         seal_log(self, SEAL_LOG_INFO, "plugin gm not loaded: SS_GroupManagement not served");
     }
+    if (seal_plugin_loaded(self, "km")) {
+        if ((st = ss_kir_init(ctx)) != SEAL_OK)
+            return st;
+    } else {
+        seal_log(self, SEAL_LOG_INFO, "plugin km not loaded: SS_KeyInfoRetrieval not served");
+    }
     return SEAL_OK;
 }
 
 static seal_status_t seal_s_start(seal_plugin_t *self)
 {
     ss_ctx_t *ctx = seal_plugin_data(self);
-    if (ctx->gm)
-        return ss_gm_start(ctx);
+    seal_status_t st;
+    if (ctx->gm && (st = ss_gm_start(ctx)) != SEAL_OK)
+        return st;
+    if (ctx->kir && (st = ss_kir_start(ctx)) != SEAL_OK)
+        return st;
     return SEAL_OK;
 }
 
@@ -66,6 +75,7 @@ static void seal_s_fini(seal_plugin_t *self)
     if (!ctx)
         return;
     ss_gm_fini(ctx);
+    ss_kir_fini(ctx);
     free(ctx->api_root);
     free(ctx);
     seal_plugin_set_data(self, NULL);

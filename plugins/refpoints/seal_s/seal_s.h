@@ -8,17 +8,24 @@
 #include "ss_json.h"
 
 struct ss_gm;
+struct ss_kir;
 
 typedef struct ss_ctx {
     seal_plugin_t *self;
     char *api_root;        /* "https://host[:port][/prefix]" from config, or NULL */
     struct ss_gm *gm;      /* SS_GroupManagement, when the gm service is loaded */
+    struct ss_kir *kir;    /* SS_KeyInfoRetrieval, when the km service is loaded */
 } ss_ctx_t;
 
 /* SS_GroupManagement (ss_gm.c): routes in init, interface in start. */
 seal_status_t ss_gm_init(ss_ctx_t *ctx);
 seal_status_t ss_gm_start(ss_ctx_t *ctx);
 void ss_gm_fini(ss_ctx_t *ctx);
+
+/* SS_KeyInfoRetrieval (ss_kir.c): route in init, interface in start. */
+seal_status_t ss_kir_init(ss_ctx_t *ctx);
+seal_status_t ss_kir_start(ss_ctx_t *ctx);
+void ss_kir_fini(ss_ctx_t *ctx);
 
 /* ---- answers (ss_reply.c) ---- */
 
