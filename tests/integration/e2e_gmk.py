@@ -335,6 +335,11 @@ def scenario(s, gms, sc, fixture):
     rc, bout, err = run_sc("bob", "gmk", "--gms", GMS_URI)
     check("bob has no message for it", rc == 0 and bout == "" and pending("bob") == [],
           bout + err)
+    rc, tok, _ = run_sc("bob", "token")
+    r = gm_harness.request(conn, "GET", "/gm-uu/v1/gmk-messages?valUserId=" +
+                           urllib.parse.quote(ALICE, safe=""), None,
+                           {"Authorization": "Bearer " + tok.strip()})
+    check("bob may not list alice's messages (403)", r.status == 403, r)
     p = subprocess.run([fixture, "decap", keyfiles["alice"], ALICE, m2], stdout=subprocess.PIPE,
                        text=True)
     check("alice's RSK decapsulates her message (control)",
