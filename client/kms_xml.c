@@ -519,6 +519,15 @@ static int parse_response(px_t *p, const xmlNode *n, kmc_resp_t *r)
     return 0;
 }
 
+/* libxml2 reports some errors (encoding conversion, I/O) through its
+ * generic handler whatever the parser options say: silenced during a parse
+ * (the handler is per thread), the reason is taken from the context. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 int kmc_xml_parse(const char *buf, size_t len, kmc_resp_t *out, char *err, size_t errlen)
 {
     px_t p = { err, errlen, 0 };
@@ -532,11 +541,16 @@ int kmc_xml_parse(const char *buf, size_t len, kmc_resp_t *out, char *err, size_
     xmlParserCtxtPtr ctx = xmlNewParserCtxt();
     if (!ctx)
         return bad(&p, "out of memory");
-    /* no XML_PARSE_NOENT (entities stay unsubstituted), no DTD loading or
+    xmlGenericErrorFunc old_fn = xmlGenericError;
+    void *old_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet);
+    /* UTF-8 whatever the document declares (Annex D is UTF-8); no
+     * XML_PARSE_NOENT (entities stay unsubstituted), no DTD loading or
      * validation, no network, no messages on stderr, no "huge" documents */
-    xmlDocPtr doc = xmlCtxtReadMemory(ctx, buf, (int)len, "kms-response.xml", NULL,
+    xmlDocPtr doc = xmlCtxtReadMemory(ctx, buf, (int)len, "kms-response.xml", "UTF-8",
                                       XML_PARSE_NONET | XML_PARSE_NOERROR |
                                       XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+    xmlSetGenericErrorFunc(old_ctx, old_fn);
     int rc = -1;
     if (!doc) {
         const xmlError *e = xmlCtxtGetLastError(ctx);
