@@ -94,9 +94,11 @@ static void on_gmk(void *ctx, const sealclient_gmk_t *g)
 {
     int *acks_failed = ctx;
     if (g->status) {
-        fprintf(stderr, "seal-client: gmk: %s%s%s\n", g->message_id ? "message " : "",
-                g->message_id ? g->message_id : "", g->message_id ? " refused" : "refused");
-        fprintf(stderr, "  %s\n", g->error ? g->error : "(no reason)");
+        /* one line per refused message of a fetch; a single message's
+         * refusal is the command's error line */
+        if (g->message_id)
+            fprintf(stderr, "seal-client: gmk: message %s refused: %s\n", g->message_id,
+                    g->error ? g->error : "(no reason)");
         return;
     }
     if (g->message_id)
