@@ -522,6 +522,8 @@ static void *worker(void *p)
             pthread_mutex_lock(&g->mu);
             continue;
         }
+        /* Idle: the GMK we were distributing need not stay in memory. */
+        wcache_drop(c);
         if (g->retry_at) {
             struct timespec until = { .tv_sec = g->retry_at, .tv_nsec = 0 };
             if (mono_now() >= g->retry_at) {
