@@ -171,6 +171,7 @@ def expect_invalid(path, token, why, cert=False):
     ch = r.headers.get("www-authenticate", "")
     assert 'Bearer realm="seal"' in ch and 'error="invalid_token"' in ch, ch
     assert why in ch, (why, ch)
+    assert ch.count("Bearer") == 1, ch      # the plugin's challenge alone
     assert r.headers.get("content-type") == "application/problem+json", r.headers
     return r
 
@@ -180,6 +181,7 @@ def expect_scope(path, token, scope):
     assert r.status == 403, r
     ch = r.headers.get("www-authenticate", "")
     assert 'error="insufficient_scope"' in ch and 'scope="%s"' % scope in ch, ch
+    assert ch.count("Bearer") == 1, ch
 
 
 def cc_token(client_id, secret, scope):

@@ -422,6 +422,14 @@ static long get(const char *path, const char *token, http_resp_t *r)
     return r->status;
 }
 
+static int challenges(const http_resp_t *r)
+{
+    int n = 0;
+    for (const char *p = r->headers; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        n += strncasecmp(p, "WWW-Authenticate:", 17) == 0;
+    return n;
+}
+
 /* True when a WWW-Authenticate header holds every needle. */
 static int challenge_has(const http_resp_t *r, const char *n1, const char *n2)
 {
@@ -448,6 +456,8 @@ static void expect_invalid(const char *token, const char *why)
                   "no invalid_token challenge in:\n%s", r.headers);
     ck_assert_msg(challenge_has(&r, why, NULL), "challenge does not say \"%s\":\n%s", why,
                   r.headers);
+    /* The plugin's challenge is the only one (RFC 6750 3). */
+    ck_assert_msg(challenges(&r) == 1, "%d challenges:\n%s", challenges(&r), r.headers);
     http_resp_free(&r);
 }
 
@@ -648,6 +658,7 @@ START_TEST(the_cache_answers_as_the_full_check_does)
         http_resp_t r;
         ck_assert_int_eq(get("/t/hello", tok, &r), 403);
         ck_assert(challenge_has(&r, "error=\"insufficient_scope\"", "scope=\"seal.t\""));
+        ck_assert_int_eq(challenges(&r), 1);
         http_resp_free(&r);
     }
     free(tok);

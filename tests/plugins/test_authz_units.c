@@ -210,11 +210,63 @@ START_TEST(jwks_skips_or_refuses_what_it_must)
 }
 END_TEST
 
-/* ------------------------------------------------ tokens at a fixed clock */
-
 static const char *const typ[] = { "at+jwt", "application/at+jwt" };
 static const jwt_policy_t pol = { .audience = "seal", .leeway_s = 30, .typ = typ, .n_typ = 2,
                                   .max_len = 8192 };
+
+/* The coordinate lengths of an EC JWK's x and y, in characters. */
+static void coord_lens(const char *jwk, size_t *xl, size_t *yl)
+{
+    const char *x = strstr(jwk, "\"x\":\""), *y = strstr(jwk, "\"y\":\"");
+    *xl = x ? strcspn(x + 5, "\"") : 0;
+    *yl = y ? strcspn(y + 5, "\"") : 0;
+}
+
+static char *sign(const kp_t *k, const char *hdr, const char *claims);
+
+START_TEST(jwks_pads_short_p256_coordinates)
+{
+    /* librhonabwy drops a leading zero octet (about one key in 128): such
+     * a key must still be read, and verify. */
+    kp_t k = { 0 };
+    char *pub = NULL;
+    size_t xl = 43, yl = 43;
+    for (int i = 0; i < 20000 && xl == 43 && yl == 43; i++) {
+        if (pub) {
+            free(pub);
+            kp_free(&k);
+        }
+        k = gen(R_KEY_TYPE_EC, "short");
+        pub = jwk_text(k.pub);
+        coord_lens(pub, &xl, &yl);
+    }
+    ck_assert_msg(xl < 43 || yl < 43, "no short coordinate in 20000 keys");
+    char doc[1024], why[160];
+    snprintf(doc, sizeof doc, "{\"keys\":[%s]}", pub);
+    jwks_set_t set = { 0 };
+    ck_assert_int_eq(parse(doc, &set, NULL, why), 0);
+    const jwks_key_t *key = jwks_find(&set, "short");
+    ck_assert_ptr_nonnull(key);
+    size_t kx, ky;
+    coord_lens(key->jwk, &kx, &ky);
+    ck_assert_uint_eq(kx, 43);
+    ck_assert_uint_eq(ky, 43);
+    char *tok = sign(&k, "{\"alg\":\"ES256\",\"kid\":\"short\",\"typ\":\"at+jwt\"}",
+                     "{\"iss\":\"i\",\"sub\":\"a\",\"aud\":\"seal\",\"iat\":1800000000,"
+                     "\"exp\":1800000100}");
+    jwt_token_t *t = NULL;
+    ck_assert_int_eq(jwt_token_parse(tok, strlen(tok), &pol, &t), JWT_OK);
+    ck_assert_int_eq(jwt_token_verify(t, key->alg, key->jwk), JWT_OK);
+    jwt_token_free(t);
+    free(tok);
+    jwks_clear(&set);
+    free(pub);
+    kp_free(&k);
+}
+END_TEST
+
+/* ------------------------------------------------ tokens at a fixed clock */
+
 
 static char *sign(const kp_t *k, const char *hdr, const char *claims)
 {
@@ -600,6 +652,7 @@ static Suite *suite(void)
     tcase_add_test(tc, b64url_is_strict);
     tcase_add_test(tc, jwks_keeps_signature_keys_of_our_two_kinds);
     tcase_add_test(tc, jwks_skips_or_refuses_what_it_must);
+    tcase_add_test(tc, jwks_pads_short_p256_coordinates);
     tcase_add_test(tc, time_bounds_are_exact);
     tcase_add_test(tc, header_and_signature_checks);
     tcase_add_test(tc, scope_matching);

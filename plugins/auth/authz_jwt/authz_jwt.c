@@ -10,6 +10,7 @@
  * Anything else: veto, 401 invalid_token or 403 insufficient_scope, with
  * the RFC 6750 section 3 WWW-Authenticate attributes. Validated tokens are
  * cached (token_cache.c). Every key of the configuration is in README. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,8 +288,13 @@ static seal_status_t on_authorize(void *args, void *user)
         return invalid(req, az, JWT_E_MALFORMED);
     const char *need = scope_for(az, seal_request_service(req));
     if (!need) {
-        seal_log(az->self, SEAL_LOG_WARN, "no scope configured for service %s: refused",
-                 seal_request_service(req) ? seal_request_service(req) : "(none)");
+        /* A configuration gap, not an attack: said at the 1st, 2nd, 4th,
+         * 8th... refusal, so the log shows it without flooding. */
+        unsigned long n = atomic_fetch_add(&az->unmapped, 1) + 1;
+        if ((n & (n - 1)) == 0)
+            seal_log(az->self, SEAL_LOG_WARN, "no scope configured for service %s: refused "
+                     "(%lu so far; see \"scopes\")",
+                     seal_request_service(req) ? seal_request_service(req) : "(none)", n);
         return insufficient(req, az, NULL);
     }
     int64_t now = (int64_t)time(NULL);

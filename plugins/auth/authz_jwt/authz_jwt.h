@@ -50,6 +50,7 @@ struct authz {
     size_t n_issuers;
     jwt_policy_t policy;
     token_cache_t *cache;
+    _Atomic unsigned long unmapped;        /* refusals for a service without scope */
     /* the refresher thread */
     pthread_mutex_t mu;
     pthread_cond_t cv;

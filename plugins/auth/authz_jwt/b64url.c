@@ -49,3 +49,26 @@ int b64url_decode(const char *in, size_t len, uint8_t *out, size_t *out_len)
     *out_len = o;
     return 0;
 }
+
+void b64url_encode(const uint8_t *in, size_t len, char *out)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t o = 0, i = 0;
+    for (; i + 2 < len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        out[o++] = a[v >> 18];
+        out[o++] = a[v >> 12 & 63];
+        out[o++] = a[v >> 6 & 63];
+        out[o++] = a[v & 63];
+    }
+    if (len - i == 1) {
+        out[o++] = a[in[i] >> 2];
+        out[o++] = a[(in[i] & 3) << 4];
+    } else if (len - i == 2) {
+        uint32_t v = (uint32_t)in[i] << 8 | in[i + 1];
+        out[o++] = a[v >> 10];
+        out[o++] = a[v >> 4 & 63];
+        out[o++] = a[(v & 15) << 2];
+    }
+    out[o] = '\0';
+}

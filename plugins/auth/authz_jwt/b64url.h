@@ -18,4 +18,8 @@ size_t b64url_decoded_len(size_t len);
  * carries correspond one to one. */
 int b64url_decode(const char *in, size_t len, uint8_t *out, size_t *out_len);
 
+/* Encodes len octets (no padding) into out, which has room for
+ * (len * 4 + 2) / 3 + 1 characters; NUL-terminated. */
+void b64url_encode(const uint8_t *in, size_t len, char *out);
+
 #endif

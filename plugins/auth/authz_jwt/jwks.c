@@ -37,8 +37,8 @@ static void say(char *why, size_t why_len, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A base64url coordinate of exactly n octets. */
-static int coord_ok(const char *s, size_t len, size_t n)
+/* A base64url octet string of exactly n octets (an Ed25519 key). */
+static int octets_ok(const char *s, size_t len, size_t n)
 {
     uint8_t buf[64];
     size_t got = 0;
@@ -46,15 +46,25 @@ static int coord_ok(const char *s, size_t len, size_t n)
            b64url_decode(s, len, buf, &got) == 0 && got == n;
 }
 
+/* A P-256 coordinate into 32 octets. RFC 7518 6.2.1.2 wants the full 32,
+ * but some JOSE libraries (librhonabwy among them) drop leading zero
+ * octets, about one key in 128: the integer is the same, so it is padded
+ * here rather than the key refused. */
+static int coord_read(const char *s, size_t len, uint8_t out[32])
+{
+    uint8_t buf[33];
+    size_t n = b64url_decoded_len(len), got = 0;
+    if (!s || n == 0 || n > 32 || b64url_decode(s, len, buf, &got) != 0)
+        return 0;
+    memset(out, 0, 32 - got);
+    memcpy(out + 32 - got, buf, got);
+    return 1;
+}
+
 /* GnuTLS imports any P-256 coordinates; refuse a point off the curve here
  * (nettle checks range and curve equation). */
-static int p256_on_curve(const char *x64, size_t xl, const char *y64, size_t yl)
+static int p256_on_curve(const uint8_t xb[32], const uint8_t yb[32])
 {
-    uint8_t xb[32], yb[32];
-    size_t n = 0;
-    if (b64url_decode(x64, xl, xb, &n) != 0 || n != 32 || b64url_decode(y64, yl, yb, &n) != 0 ||
-        n != 32)
-        return 0;
     mpz_t x, y;
     mpz_init(x);
     mpz_init(y);
@@ -112,20 +122,31 @@ static int read_key(json_object *k, jwks_key_t *key, char *why, size_t why_len)
         say(why, why_len, "a key has no usable kid");
         return 0;
     }
-    if (!coord_ok(x, x_len, 32) || (a == JWK_ALG_ES256 ? !coord_ok(y, y_len, 32) : y != NULL)) {
-        say(why, why_len, "key %.64s has malformed coordinates", kid);
-        return 0;
-    }
-    if (a == JWK_ALG_ES256 && !p256_on_curve(x, x_len, y, y_len)) {
-        say(why, why_len, "key %.64s is not a point of P-256", kid);
-        return 0;
-    }
-    /* x and y are base64url (checked), so they need no JSON escaping. */
     char text[256];
-    if (a == JWK_ALG_ES256)
-        snprintf(text, sizeof text, "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}", x, y);
-    else
+    if (a == JWK_ALG_ES256) {
+        uint8_t xb[32], yb[32];
+        char x64[48], y64[48];
+        if (!coord_read(x, x_len, xb) || !coord_read(y, y_len, yb)) {
+            say(why, why_len, "key %.64s has malformed coordinates", kid);
+            return 0;
+        }
+        if (!p256_on_curve(xb, yb)) {
+            say(why, why_len, "key %.64s is not a point of P-256", kid);
+            return 0;
+        }
+        /* Rebuilt from the full-length coordinates; base64url needs no
+         * JSON escaping. */
+        b64url_encode(xb, 32, x64);
+        b64url_encode(yb, 32, y64);
+        snprintf(text, sizeof text, "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}",
+                 x64, y64);
+    } else {
+        if (!octets_ok(x, x_len, 32) || y) {
+            say(why, why_len, "key %.64s has malformed coordinates", kid);
+            return 0;
+        }
         snprintf(text, sizeof text, "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\"}", x);
+    }
     if (!jose_jwk_usable(text, a)) {
         say(why, why_len, "key %.64s is not a valid %s public key", kid, jwk_alg_name(a));
         return 0;
