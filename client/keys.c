@@ -28,6 +28,7 @@
 
 typedef struct km_run {
     sealclient_t *c;
+    kmc_seckeys_t sec;
     kmc_http_t http;
     char *token;
     char *base;          /* https://host[:port] of the KMS, no trailing slash */
@@ -52,7 +53,11 @@ static int km_post(km_run_t *k, const char *path, enum kmc_msg want, kmc_resp_t 
         free(url);
         return rc;
     }
-    int parsed = kmc_xml_parse(r.body, r.len, out, err, sizeof err);
+    int parsed = kmc_xml_parse(r.body, r.len, k->sec.trk || k->sec.ink ? &k->sec : NULL, out,
+                               err, sizeof err);
+    if (parsed != 0 && r.status != 200 && (k->sec.trk || k->sec.ink))
+        /* an error answer may come unsigned: read it for its reason only */
+        parsed = kmc_xml_parse(r.body, r.len, NULL, out, err, sizeof err);
     if (r.status == 401 || r.status == 403) {
         rc = sc_fail(c, SEALCLIENT_E_OAUTH, "KMS %s: HTTP %ld: %s", path, r.status,
                      parsed == 0 && out->error_msg ? out->error_msg
@@ -222,7 +227,7 @@ int sealclient_keys_provision(sealclient_t *c, const sealclient_km_options_t *o,
             return sc_fail(c, SEALCLIENT_E_ARG, "bad identity (empty or longer than %u)",
                            KMC_URI_MAX);
     }
-    km_run_t k = { .c = c, .now = o->now ? o->now : sc_now() };
+    km_run_t k = { .c = c, .now = o->now ? o->now : sc_now(), .sec = { o->trk, o->ink } };
     kmc_store_t store, pending;
     kmc_resp_t init;
     char *keys_path = NULL;

@@ -66,12 +66,22 @@ typedef struct kmc_resp {
 
 #define KMC_XML_MAX (1u << 20)     /* a larger response is refused */
 #define KMC_MAX_KEYSETS 64
+#define KMC_SEC_KEY_LEN 32         /* TrK (AES-256), InK (HMAC-SHA-256) */
+
+/* The D.1 keys a client may hold (out of band); NULL: none. */
+typedef struct kmc_seckeys {
+    const uint8_t *trk;        /* decrypts EncKeyContentType key material */
+    const uint8_t *ink;        /* checks the signature (the TrK when NULL) */
+} kmc_seckeys_t;
 
 /* Parses a KmsResponse document: namespace urn:3gpp:ns:mcsecKMSInterface:1.0,
- * no DTD, no entity, no network access; exact key sizes.  Returns 0, or -1
- * with a reason in err (the response is then cleared).  Checks the form
- * only: the caller checks that the contents are what it asked for. */
-int kmc_xml_parse(const char *buf, size_t len, kmc_resp_t *out, char *err, size_t errlen);
+ * no DTD, no entity, no network access; exact key sizes.  With keys holding
+ * a TrK or an InK, only a SignedKmsResponse whose signature verifies is
+ * accepted, and key material encrypted under the TrK is decrypted.  Returns
+ * 0, or -1 with a reason in err (the response is then cleared).  Checks the
+ * form only: the caller checks that the contents are what it asked for. */
+int kmc_xml_parse(const char *buf, size_t len, const kmc_seckeys_t *keys, kmc_resp_t *out,
+                  char *err, size_t errlen);
 void kmc_resp_free(kmc_resp_t *r);
 void kmc_cert_free(kmc_cert_t *c);
 void kmc_keyset_free(kmc_keyset_t *k);

@@ -8,10 +8,11 @@
  * access, without loading or substituting entities, and a document with a
  * DTD is refused outright.  Elements of the KMS namespace must be the ones
  * the schema allows where they appear, once each; elements of other
- * namespaces (xsd:any, ds:Signature, the transport keys of KmsInitTkIkType
- * and KmsKeyProvTkIkType) are skipped.  Key material must be hexBinary of
- * its exact size: material encrypted under a transport key (EncKeyContentType)
- * is refused, this client holds no TrK. */
+ * namespaces (xsd:any, the transport keys of KmsInitTkIkType and
+ * KmsKeyProvTkIkType) are skipped.  Key material must be hexBinary of its
+ * exact size, or, when the client holds the TrK, EncKeyContentType that
+ * decrypts to that size; a client holding a TrK or an InK accepts only a
+ * SignedKmsResponse whose signature verifies (kms_sec.c, TS 33.180 D.1). */
 #include "config.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <libxml/tree.h>
 
 #include "kmc_int.h"
+#include "kms_sec.h"
 
 #define KMS_NS "urn:3gpp:ns:mcsecKMSInterface:1.0"
 
@@ -32,6 +34,7 @@ typedef struct px {
     char *err;
     size_t errlen;
     int failed;
+    const kmc_seckeys_t *keys;
 } px_t;
 
 __attribute__((format(printf, 2, 3)))
@@ -194,10 +197,17 @@ static int take_key(px_t *p, const xmlNode *n, uint8_t *out, size_t len, int *se
     if (*seen)
         return bad(p, "<%s> appears twice", (const char *)n->name);
     *seen = 1;
-    for (const xmlNode *ch = n->children; ch; ch = ch->next)
-        if (ch->type == XML_ELEMENT_NODE)
+    for (const xmlNode *ch = n->children; ch; ch = ch->next) {
+        if (ch->type != XML_ELEMENT_NODE)
+            continue;
+        if (!p->keys || !p->keys->trk)
             return bad(p, "<%s> is encrypted under a transport key (TrK), which this "
                        "client does not hold", (const char *)n->name);
+        char why[200];
+        if (kmc_sec_decrypt(n, p->keys->trk, out, len, why, sizeof why))
+            return bad(p, "%s", why);
+        return 0;
+    }
     char *s = text(p, n);
     if (!s)
         return -1;
@@ -528,9 +538,11 @@ static void quiet(void *ctx, const char *msg, ...)
     (void)msg;
 }
 
-int kmc_xml_parse(const char *buf, size_t len, kmc_resp_t *out, char *err, size_t errlen)
+int kmc_xml_parse(const char *buf, size_t len, const kmc_seckeys_t *keys, kmc_resp_t *out,
+                  char *err, size_t errlen)
 {
-    px_t p = { err, errlen, 0 };
+    px_t p = { err, errlen, 0, keys };
+    const uint8_t *sig_key = keys ? (keys->ink ? keys->ink : keys->trk) : NULL;
     memset(out, 0, sizeof *out);
     if (errlen)
         err[0] = '\0';
@@ -572,12 +584,19 @@ int kmc_xml_parse(const char *buf, size_t len, kmc_resp_t *out, char *err, size_
         goto out;
     }
     if (is(root, "SignedKmsResponse")) {
-        /* the ds:Signature (HMAC-SHA256 with an InK) cannot be checked
-         * without the InK; the key material is checked against the KMS
-         * certificate instead (keys.c) */
-        const xmlNode *inner = NULL;
+        /* without the InK (or TrK) the signature cannot be checked: the key
+         * material is still checked against the KMS certificate (keys.c) */
+        const xmlNode *inner = NULL, *sig = NULL;
         for (const xmlNode *ch = root->children; ch; ch = ch->next) {
-            if (ch->type != XML_ELEMENT_NODE || !in_ns(ch))
+            if (ch->type != XML_ELEMENT_NODE)
+                continue;
+            if (ch->ns && ch->ns->href &&
+                strcmp((const char *)ch->ns->href, "http://www.w3.org/2000/09/xmldsig#") == 0 &&
+                strcmp((const char *)ch->name, "Signature") == 0 && !sig) {
+                sig = ch;
+                continue;
+            }
+            if (!in_ns(ch))
                 continue;
             if (!is(ch, "KmsResponse") || inner) {
                 unexpected(&p, ch, "SignedKmsResponse");
@@ -589,9 +608,24 @@ int kmc_xml_parse(const char *buf, size_t len, kmc_resp_t *out, char *err, size_
             bad(&p, "<SignedKmsResponse> holds no <KmsResponse>");
             goto out;
         }
+        if (sig_key) {
+            char why[256];
+            if (!sig) {
+                bad(&p, "<SignedKmsResponse> holds no ds:Signature");
+                goto out;
+            }
+            if (kmc_sec_verify(doc, inner, sig, sig_key, why, sizeof why)) {
+                bad(&p, "%s", why);
+                goto out;
+            }
+        }
         root = inner;
     } else if (!is(root, "KmsResponse")) {
         bad(&p, "the root element is not a KmsResponse of namespace " KMS_NS);
+        goto out;
+    } else if (sig_key) {
+        bad(&p, "the response is not signed, but this client holds an %s: an unsigned "
+            "response is refused", keys->ink ? "InK" : "TrK");
         goto out;
     }
     rc = parse_response(&p, root, out);

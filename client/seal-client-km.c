@@ -35,6 +35,8 @@ int sc_km_cli_option(sc_km_cli_t *k, int ch, const char *arg)
     case SC_KM_OPT_SENDER: k->sender_uri = arg; return 1;
     case SC_KM_OPT_KEEP: k->keep = 1; return 1;
     case SC_KM_OPT_FILE: k->file = arg; return 1;
+    case SC_KM_OPT_TRK: k->trk_file = arg; return 1;
+    case SC_KM_OPT_INK: k->ink_file = arg; return 1;
     case SC_KM_OPT_CSID:
         errno = 0;
         k->cs_id = strtol(arg, &end, 0);
@@ -67,9 +69,51 @@ static void on_keyset(void *ctx, const sealclient_keyset_info_t *ks)
            from, to, ks->kms_uri);
 }
 
+/* A TS 33.180 D.1 key: 64 hex digits on the first line of path. */
+static int read_key(const char *path, const char *what, uint8_t key[32])
+{
+    FILE *f = fopen(path, "re");
+    char line[130] = "";
+    if (!f) {
+        fprintf(stderr, "seal-client: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    int ok = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    size_t n = strcspn(line, "\r\n");
+    line[n] = '\0';
+    for (size_t i = 0; ok && i < 32; i++) {
+        unsigned v;
+        ok = n == 64 && sscanf(line + 2 * i, "%2x", &v) == 1 &&
+             strchr("0123456789abcdefABCDEF", line[2 * i]) &&
+             strchr("0123456789abcdefABCDEF", line[2 * i + 1]);
+        key[i] = (uint8_t)v;
+    }
+    explicit_bzero(line, sizeof line);
+    if (!ok) {
+        explicit_bzero(key, 32);
+        fprintf(stderr, "seal-client: %s: the %s must be 64 hex digits\n", path, what);
+        return -1;
+    }
+    return 0;
+}
+
 int sc_km_cli_keys(sealclient_t *c, const sc_km_cli_t *k)
 {
     sealclient_km_options_t o = { .struct_size = sizeof o };
+    uint8_t trk[32], ink[32];
+    if (k->trk_file) {
+        if (read_key(k->trk_file, "TrK", trk))
+            return 2;
+        o.trk = trk;
+    }
+    if (k->ink_file) {
+        if (read_key(k->ink_file, "InK", ink)) {
+            explicit_bzero(trk, sizeof trk);
+            return 2;
+        }
+        o.ink = ink;
+    }
     o.kms_url = k->kms_url ? k->kms_url : getenv("SEAL_KMS_URL");
     if (o.kms_url && !*o.kms_url)
         o.kms_url = NULL;
@@ -77,6 +121,8 @@ int sc_km_cli_keys(sealclient_t *c, const sc_km_cli_t *k)
     o.user_uris = k->ids;
     o.n_user_uris = k->n_ids;
     int rc = sealclient_keys_provision(c, &o, on_keyset, NULL);
+    explicit_bzero(trk, sizeof trk);
+    explicit_bzero(ink, sizeof ink);
     if (rc) {
         fprintf(stderr, "seal-client: keys: %s\n", sealclient_error(c));
         return rc == SEALCLIENT_E_NOSESSION ? 3 : rc == SEALCLIENT_E_PROTOCOL ? 5 : 1;

@@ -11,7 +11,8 @@
 /* getopt_long codes of the options (above any short option character) */
 enum {
     SC_KM_OPT_KMS = 0x4b00, SC_KM_OPT_KEYS, SC_KM_OPT_IDENTITY, SC_KM_OPT_GM, SC_KM_OPT_GMS,
-    SC_KM_OPT_SENDER, SC_KM_OPT_KEEP, SC_KM_OPT_FILE, SC_KM_OPT_CSID
+    SC_KM_OPT_SENDER, SC_KM_OPT_KEEP, SC_KM_OPT_FILE, SC_KM_OPT_CSID, SC_KM_OPT_TRK,
+    SC_KM_OPT_INK
 };
 
 /* For the struct option table of seal-client.c. */
@@ -24,7 +25,9 @@ enum {
     { "sender", required_argument, NULL, SC_KM_OPT_SENDER }, \
     { "keep", no_argument, NULL, SC_KM_OPT_KEEP }, \
     { "file", required_argument, NULL, SC_KM_OPT_FILE }, \
-    { "cs-id", required_argument, NULL, SC_KM_OPT_CSID }
+    { "cs-id", required_argument, NULL, SC_KM_OPT_CSID }, \
+    { "trk-file", required_argument, NULL, SC_KM_OPT_TRK }, \
+    { "ink-file", required_argument, NULL, SC_KM_OPT_INK }
 
 #define SC_KM_USAGE \
     "  keys           fetch, validate and store key material (KMS certificate, key sets\n" \
@@ -37,6 +40,8 @@ enum {
     "      --kms URL               KMS base URL (env SEAL_KMS_URL; default: the issuer's)\n" \
     "      --identity URI          keys: provision this identity (repeatable; default:\n" \
     "                              every identity the KMS provisions for the login)\n" \
+    "      --trk-file FILE         keys: the transport key shared with the KMS (64 hex)\n" \
+    "      --ink-file FILE         keys: the integrity key shared with the KMS (64 hex)\n" \
     "      --gm URL                GMS base URL (env SEAL_GM_URL; default: the issuer's)\n" \
     "      --gms URI               gmk: the GMS identity to expect (env SEAL_GMS_URI)\n" \
     "      --cs-id N               gmk: crypto session ID (default 4, MCPTT group call)\n" \
@@ -48,6 +53,7 @@ enum {
 
 typedef struct sc_km_cli {
     const char *kms_url, *keys_path, *gm_url, *gms_uri, *sender_uri, *file;
+    const char *trk_file, *ink_file;
     const char *ids[SC_KM_MAX_IDS];
     size_t n_ids;
     long cs_id;

@@ -112,7 +112,7 @@ static char *init_doc(const char *cert_extra, const char *fmt)
 
 static int parse(const char *doc, kmc_resp_t *r, char *err, size_t n)
 {
-    return kmc_xml_parse(doc, strlen(doc), r, err, n);
+    return kmc_xml_parse(doc, strlen(doc), NULL, r, err, n);
 }
 
 START_TEST(xml_init)
@@ -149,7 +149,7 @@ static void refused(const char *doc, const char *words)
 {
     kmc_resp_t r;
     char err[256];
-    ck_assert_msg(kmc_xml_parse(doc, strlen(doc), &r, err, sizeof err) == -1,
+    ck_assert_msg(kmc_xml_parse(doc, strlen(doc), NULL, &r, err, sizeof err) == -1,
                   "accepted: %s", doc);
     ck_assert_msg(strstr(err, words) != NULL, "\"%s\" lacks \"%s\"", err, words);
     ck_assert_ptr_null(r.kms_uri);
@@ -211,7 +211,7 @@ START_TEST(xml_refusals)
     snprintf(big + len, cap - len, "</KmsKeyProv></KmsMessage></KmsResponse>");
     kmc_resp_t r;
     char err[256];
-    ck_assert_msg(kmc_xml_parse(big, strlen(big), &r, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(kmc_xml_parse(big, strlen(big), NULL, &r, err, sizeof err) == 0, "%s", err);
     ck_assert_uint_eq(r.n_sets, KMC_MAX_KEYSETS);
     kmc_resp_free(&r);
     snprintf(big + len, cap - len, "%s</KmsKeyProv></KmsMessage></KmsResponse>", set);
@@ -221,7 +221,7 @@ START_TEST(xml_refusals)
     const char *e = "<KmsResponse xmlns='" NS "'><KmsUri>k</KmsUri><KmsError>"
                     "<ErrorCode>403</ErrorCode><ErrorMsg>no\tway</ErrorMsg></KmsError>"
                     "</KmsResponse>";
-    ck_assert_int_eq(kmc_xml_parse(e, strlen(e), &r, err, sizeof err), 0);
+    ck_assert_int_eq(kmc_xml_parse(e, strlen(e), NULL, &r, err, sizeof err), 0);
     ck_assert_int_eq(r.has_error, 1);
     ck_assert_int_eq(r.error_code, 403);
     ck_assert_str_eq(r.error_msg, "no?way");

@@ -119,7 +119,7 @@ int sealclient_client_credentials(sealclient_t *c, const char *scope,
 /* ---- Key management client (TS 33.434 5.3 over TS 33.180 5.3, Annex D) ----
  * KM-UU with the Bearer token of the stored session: KMS Initialize (the
  * KMS certificate) and KMS KeyProvision for the current and the next key
- * period. Every key set is validated before anything is stored: the UID
+ * period, with the D.1 security extension when a TrK or an InK is given. Every key set is validated before anything is stored: the UID
  * (TS 33.180 F.2.1) recomputed from the identity and the certificate,
  * SSK/PVT against the KPAK (RFC 6507 5.1.2), the RSK against Z (RFC 6508
  * 6.1.2). A response with any key set that fails is refused whole
@@ -137,6 +137,12 @@ typedef struct sealclient_km_options {
     const char *const *user_uris;
     size_t n_user_uris;
     int64_t now;                /* Unix seconds; 0: the clock (tests) */
+    /* TS 33.180 D.1 keys shared with the KMS out of band (32 octets each),
+     * or NULL: with either, only signed responses (HMAC-SHA-256 with the
+     * InK, else the TrK) are accepted, and key material encrypted under
+     * the TrK (AES-256-CBC) is decrypted */
+    const uint8_t *trk;
+    const uint8_t *ink;
 } sealclient_km_options_t;
 
 /* A stored key set, for display (no secret in it). */

@@ -17,16 +17,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[256];
     kmc_resp_t r;
-    if (kmc_xml_parse((const char *)data, size, &r, err, sizeof err) == 0) {
-        if (!r.kms_uri || r.n_sets > KMC_MAX_KEYSETS ||
-            (r.msg == KMC_MSG_INIT && (!r.cert.kms_uri || r.cert.parameter_set > 255)))
-            abort();
-        for (size_t i = 0; i < r.n_sets; i++)
-            if (!r.sets[i].user_uri || !r.sets[i].kms_uri)
+    /* without keys, then as a client holding a TrK and an InK (the
+     * signature and decryption paths of TS 33.180 D.1) */
+    static const uint8_t key[KMC_SEC_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    const kmc_seckeys_t sec = { key, key };
+    for (int pass = 0; pass < 2; pass++) {
+        if (kmc_xml_parse((const char *)data, size, pass ? &sec : NULL, &r, err,
+                          sizeof err) == 0) {
+            if (!r.kms_uri || r.n_sets > KMC_MAX_KEYSETS ||
+                (r.msg == KMC_MSG_INIT && (!r.cert.kms_uri || r.cert.parameter_set > 255)))
                 abort();
-        kmc_resp_free(&r);
-    } else if (err[0] == '\0') {
-        abort();    /* a refusal always says why */
+            for (size_t i = 0; i < r.n_sets; i++)
+                if (!r.sets[i].user_uri || !r.sets[i].kms_uri)
+                    abort();
+            kmc_resp_free(&r);
+        } else if (err[0] == '\0') {
+            abort();    /* a refusal always says why */
+        }
     }
     kmc_gmk_msg_t *m;
     size_t n;

@@ -76,9 +76,10 @@ class E2ESeald(gm_harness.ImSeald):
     server's issuer and the KMS (km, km_uu); with gms, also SEAL-X1 in
     process, gm with GMKs, ss-gm and GM-UU."""
 
-    def __init__(self, dirs, gms=True):
+    def __init__(self, dirs, gms=True, km_uu_conf=None):
         super().__init__(authz_conf={})
         self.gms = gms
+        self.km_uu_conf = km_uu_conf or {}
         for d in dirs:
             if d not in self.plugin_dirs:
                 self.plugin_dirs.append(d)
@@ -91,7 +92,7 @@ class E2ESeald(gm_harness.ImSeald):
                                        "ca_file": self.certs["ca"][1]}]}
         p["km"] = {"kms_uri": KMS_URI, "master_key_file": os.path.join(self.tmp, "km.kek"),
                    "clients": {"gms": [GMS_URI]}}
-        p["km_uu"] = {}
+        p["km_uu"] = dict(self.km_uu_conf)
         if self.gms:
             p["seal_x1"] = {"gms_uri": GMS_URI, "mode": "in-process"}
             gms_plugins(p, self.tmp)
