@@ -162,7 +162,7 @@ static seal_status_t read_conf(authz_t *az)
         (st = seal_conf_int(conf, "leeway_s", 30, 0, 30, &az->leeway_s)) ||
         (st = seal_conf_int(conf, "token_cache_size", 4096, 0, 1 << 22, &cache)) ||
         (st = seal_conf_int(conf, "max_token_bytes", 8192, 256, 65536, &max_token)) ||
-        (st = seal_conf_int(conf, "jwks_min_refetch_s", 30, 1, 86400, &refetch)) ||
+        (st = seal_conf_int(conf, "jwks_min_refetch_s", 5, 1, 86400, &refetch)) ||
         (st = seal_conf_int(conf, "jwks_wait_ms", 2000, 0, 10000, &wait)) ||
         (st = seal_conf_int(conf, "jwks_max_waiters", 1, 0, 1024, &waiters)) ||
         (st = seal_conf_int(conf, "jwks_refresh_s", 600, 10, 86400, &refresh)) ||
