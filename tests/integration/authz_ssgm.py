@@ -8,7 +8,8 @@ serves on loopback, and forged ones. Each refusal is checked with its RFC
 presented: the mutual-TLS-only mode), expired, not yet valid, bad
 signature, alg none, HS256 keyed with the IdM's public key, unknown kid
 (and a key rotated in later is picked up after a refetch), wrong issuer,
-wrong audience, missing scope (403 insufficient_scope); the 30 s leeway; the
+wrong audience, missing scope (403 insufficient_scope); the 30 s leeway; an
+IdM key rotation picked up by a refetch; the
 principal in the access log; and no token in any log."""
 import http.server
 import json
@@ -351,6 +352,20 @@ def unknown_kid_is_refetched_at_most_once_per_interval():
     time.sleep(1.1)
     expect_ok(GM, tok)
     assert minter.fetches == f0 + 2, (minter.fetches, f0)
+
+
+@test
+def an_idm_key_rotation_is_picked_up():
+    old = cc_token("vs1", VS_SECRET, "seal.gm")
+    expect_ok(GM, old)
+    time.sleep(1.1)                     # past the refetch interval
+    r = srv.admin("POST", "/admin/v1/keys/rotate")
+    assert r.status in (200, 201), r
+    new = cc_token("vs1", VS_SECRET, "seal.gm")
+    kid = lambda t: json.loads(h.b64url_decode(t.split(".")[0]))["kid"]  # noqa: E731
+    assert kid(new) != kid(old), (kid(new), kid(old))
+    expect_ok(GM, new)                  # an unknown kid: refetched at once
+    expect_ok(GM, old)                  # the previous key is still published
 
 
 @test
