@@ -9,9 +9,13 @@
  *                             init.xml, keyprov.xml (every user, current
  *                             period), keyprov-<i>.xml, keyprov-<i>-next.xml;
  *                             <case> "good" or a defect (see CASES below)
- *     DIR/msg/....bin          I_MESSAGEs: gmk-<i> (one GMK to each user,
+ *     DIR/msg/....bin         I_MESSAGEs: gmk-<i> (one GMK to each user,
  *                             one RAND), gmk2-0 (a second GMK to user 0
- *                             only), and refusals (see MSGS below)
+ *                             only), and messages to user 0 a member must
+ *                             refuse: forged-* (flipped bits, a GMS key from
+ *                             another KMS), wrong-gms (a member's genuine
+ *                             keys), wrong-kms, not-gmk (a PCK),
+ *                             no-keys-period, malformed-*
  *
  *   kmc_fixture decap KEYS_JSON IDENTITY MESSAGE
  *     SAKKE-decapsulates MESSAGE's payload with IDENTITY's RSK from a
