@@ -245,7 +245,14 @@ def scenario(s, gms, sc, fixture):
         check("%s: the KMS certificate names %s" % (user, KMS_URI),
               k["kms_certificate"]["kms_uri"] == KMS_URI)
     rc, _, err = run_sc("alice", "keys", "--identity", BOB)
-    check("alice may not fetch bob's key material", rc != 0, err)
+    check("alice may not fetch bob's key material", rc != 0 and "not entitled" in err, err)
+    rc, _, err = run_sc("alice-gm-only", "-s", "openid seal.gm", "-u", "alice",
+                        "--password-file", "-", "login", stdin=PASSWORDS["alice"] + "\n")
+    rc2, _, err2 = run_sc("alice-gm-only", "keys")
+    check("a login without the scope seal.km gets no key material",
+          rc == 0 and rc2 != 0 and "403" in err2 and
+          not os.path.exists(os.path.join(cfg("alice-gm-only"), "seal", "keys.json")),
+          err + err2)
 
     # ---- 3. the VAL server puts alice and bob in a group ----
     idm = s.connection()
