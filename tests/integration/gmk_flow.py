@@ -119,6 +119,11 @@ def gmuu_refusals():
         assert r.status == 400, (bad, r)
     r = srv.call("DELETE", "/gm-uu/v1/gmk-messages/" + bob_id)
     assert r.status == 401, r
+    # A VAL server admitted by its certificate (mTLS mode) is no member.
+    r = srv.call("GET", "/gm-uu/v1/gmk-messages", cert=True)
+    assert r.status == 403, r
+    r = srv.call("DELETE", "/gm-uu/v1/gmk-messages/" + bob_id, cert=True)
+    assert r.status == 403, r
     assert len(srv.messages(T[BOB])) == 1          # still there
 
 

@@ -36,7 +36,13 @@ static seal_status_t store_problem(seal_request_t *req, seal_status_t st)
 
 static void caller_ids(seal_request_t *req, gmuu_ids_t *ids)
 {
-    gmuu_identities(seal_request_attr(req, "val_user_ids"), seal_request_principal(req), ids);
+    const char *principal = seal_request_principal(req);
+    const char *dn = seal_request_client_cert_dn(req);
+    /* A caller admitted by its certificate alone (mTLS mode) is a server,
+     * not a VAL user: its DN names no member. */
+    if (principal && dn && strcmp(principal, dn) == 0)
+        principal = NULL;
+    gmuu_identities(seal_request_attr(req, "val_user_ids"), principal, ids);
 }
 
 static seal_status_t no_identity(seal_request_t *req)
