@@ -193,9 +193,12 @@ def main():
             failed += 1
             print("FAIL:", fn.__name__)
             traceback.print_exc()
+    rc = srv.stop()
+    if rc != 0:
+        failed += 1
+        print("FAIL: seald exited with %r on SIGTERM" % rc)
     if failed:
         print(srv.log_text()[-4000:])
-    srv.stop()
     return 1 if failed else 0
 
 

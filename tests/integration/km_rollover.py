@@ -86,13 +86,14 @@ def main():
         c = k.cert_of(k.kms_doc(k.kms_post(srv, "/init", tok), srv))
         assert k.text(c, "CertUri") == "kms.example.org/cert/2"
         print("PASS: rollover with overlap")
+        rc = srv.stop()
+        assert rc == 0, "seald exited with %r on SIGTERM" % rc
         return 0
     except Exception:
         traceback.print_exc()
         print(srv.log_text()[-4000:])
-        return 1
-    finally:
         srv.stop()
+        return 1
 
 
 if __name__ == "__main__":

@@ -165,6 +165,25 @@ static void teardown(void)
 
 /* ---- helpers ---- */
 
+/* Seconds of the timed tests (rollover), times SEAL_TEST_TIME_SCALE (e.g.
+ * 20 under valgrind, where every issue is much slower). */
+static int scaled(int secs)
+{
+    const char *s = getenv("SEAL_TEST_TIME_SCALE");
+    int k = s ? atoi(s) : 1;
+    return secs * (k > 0 && k < 1000 ? k : 1);
+}
+
+static const char *overlap_conf(int overlap, int lifetime, char *buf, size_t cap)
+{
+    if (lifetime)
+        snprintf(buf, cap, ", \"rollover_overlap\": %d, \"master_key_lifetime\": %d", overlap,
+                 lifetime);
+    else
+        snprintf(buf, cap, ", \"rollover_overlap\": %d", overlap);
+    return buf;
+}
+
 static seal_km_cert_t cert_of(int which)
 {
     seal_km_cert_t c;
@@ -545,7 +564,9 @@ END_TEST
 START_TEST(test_rollover_overlap)
 {
     host_down();
-    ck_assert_int_eq(host_up(", \"rollover_overlap\": 3"), SEAL_OK);
+    const int ov = scaled(3);
+    char extra[128];
+    ck_assert_int_eq(host_up(overlap_conf(ov, 0, extra, sizeof extra)), SEAL_OK);
     uint64_t now = period_now(SEAL_KM_CURRENT);
     seal_km_cert_t c1 = cert_of(SEAL_KM_CURRENT);
     seal_km_keyset_t old, again, fresh;
@@ -564,13 +585,13 @@ START_TEST(test_rollover_overlap)
     ck_assert_uint_eq(p.generation, 1);
     ck_assert_mem_eq(p.pub_auth_key, c1.pub_auth_key, 65);
     ck_assert_int_gt(p.valid_to, 0);
-    ck_assert_int_le(p.valid_to, (int64_t)time(NULL) + 3);
+    ck_assert_int_le(p.valid_to, (int64_t)time(NULL) + ov);
     seal_km_rollover_t rs = { .struct_size = sizeof rs };
     ck_assert_int_eq(P.km->rollover_state(P.km_user, &rs), SEAL_OK);
     ck_assert_uint_eq(rs.generation, 2);
     ck_assert_uint_eq(rs.previous_generation, 1);
     ck_assert_int_eq(rs.overlap_until, p.valid_to);
-    ck_assert_uint_eq(rs.overlap_s, 3);
+    ck_assert_uint_eq(rs.overlap_s, (uint64_t)ov);
     /* One overlap at a time. */
     ck_assert_int_eq(P.km->rollover(P.km_user), SEAL_E_AGAIN);
 
@@ -587,14 +608,15 @@ START_TEST(test_rollover_overlap)
 
     /* Across a restart the overlap state is kept. */
     host_down();
-    ck_assert_int_eq(host_up(", \"rollover_overlap\": 3"), SEAL_OK);
+    ck_assert_int_eq(host_up(extra), SEAL_OK);
     ck_assert_uint_eq(cert_of(SEAL_KM_PREVIOUS).generation, 1);
     ck_assert_uint_eq(cert_of(SEAL_KM_CURRENT).generation, 2);
     ck_assert_int_eq(keyset(SEAL_KM_CURRENT, "sip:alice@example.org", now, &again), SEAL_OK);
     ck_assert_mem_eq(again.ssk, fresh.ssk, 32);
 
     /* After the overlap the old certificate and its keys are gone. */
-    sleep(4);
+    while (time(NULL) <= p.valid_to)
+        sleep(1);
     seal_km_cert_t gone = { .struct_size = sizeof gone };
     ck_assert_int_eq(P.km->cert(P.km_user, SEAL_KM_PREVIOUS, &gone), SEAL_E_NOTFOUND);
     ck_assert_int_eq(keyset(SEAL_KM_PREVIOUS, "sip:alice@example.org", now, &again),
@@ -614,14 +636,17 @@ END_TEST
 START_TEST(test_rollover_automatic)
 {
     host_down();
-    ck_assert_int_eq(host_up(", \"master_key_lifetime\": 2, \"rollover_overlap\": 1"), SEAL_OK);
+    const int life = scaled(2), ov = scaled(1);
+    char extra[128];
+    ck_assert_int_eq(host_up(overlap_conf(ov, life, extra, sizeof extra)), SEAL_OK);
     seal_km_cert_t c = cert_of(SEAL_KM_CURRENT);
     ck_assert_uint_eq(c.generation, 1);
-    ck_assert_int_eq(c.valid_to, c.valid_from + 3);
+    ck_assert_int_eq(c.valid_to, c.valid_from + life + ov);
     seal_km_rollover_t rs = { .struct_size = sizeof rs };
     ck_assert_int_eq(P.km->rollover_state(P.km_user, &rs), SEAL_OK);
-    ck_assert_int_eq(rs.next_rollover, c.valid_from + 2);
-    sleep(3);
+    ck_assert_int_eq(rs.next_rollover, c.valid_from + life);
+    while (time(NULL) <= c.valid_from + life)
+        sleep(1);
     ck_assert_uint_eq(cert_of(SEAL_KM_CURRENT).generation, 2);
     ck_assert_uint_eq(cert_of(SEAL_KM_PREVIOUS).generation, 1);
 }
@@ -647,7 +672,7 @@ static Suite *km_suite(void)
     Suite *s = suite_create("km");
     TCase *tc = tcase_create("service");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, scaled(60));
     tcase_add_test(tc, test_certificate);
     tcase_add_test(tc, test_uid_vector);
     tcase_add_test(tc, test_keyset_valid_current_and_next);

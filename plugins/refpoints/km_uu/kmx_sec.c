@@ -17,6 +17,7 @@
  * the message's own Id (registered as the only ID), an allow-list of
  * transforms, so a signature over another element (wrapping) or reaching
  * outside the document is refused. */
+#include <dlfcn.h>
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/valid.h>
@@ -27,6 +28,7 @@
 #include <xmlsec/templates.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
+#include <xmlsec/gnutls/app.h>
 #include <xmlsec/gnutls/crypto.h>
 #include "kmx.h"
 
@@ -37,8 +39,21 @@
 
 #define X(s) ((const xmlChar *)(s))
 
+/* xmlsec's GnuTLS flavour initialises libgcrypt and libxslt, which keep
+ * process-wide state that has no release call (and must not be unmapped
+ * while anything may still touch it). The host unloads plugins at exit,
+ * which would unmap them with that state: pin them (and everything they
+ * depend on) for the life of the process. */
+static void pin_libraries(void)
+{
+    Dl_info info;
+    if (dladdr((void *)xmlSecGnuTLSAppInit, &info) && info.dli_fname)
+        (void)dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
 int kmx_sec_init(void)
 {
+    pin_libraries();
     xmlInitParser();
     if (xmlSecInit() < 0)
         return KMX_E_CRYPTO;
