@@ -11,6 +11,8 @@
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/globals.h>
 #include "x1.h"
 
 #define KMS_NS "urn:3gpp:ns:mcsecKMSInterface:1.0"
@@ -351,6 +353,11 @@ static void wipe_text(xmlDocPtr doc, xmlNode *n)
     }
 }
 
+static void quiet(void *ctx, xmlErrorPtr e)
+{
+    (void)ctx; (void)e;
+}
+
 void x1_response_wipe(x1_response_t *r)
 {
     if (r)
@@ -370,17 +377,26 @@ seal_status_t x1_xml_parse(const char *xml, size_t len, x1_response_t *out,
         return fail(&p, SEAL_E_INVAL, "empty response%s", NULL);
     if (len > X1_XML_MAX)
         return fail(&p, SEAL_E_INVAL, "response larger than 64 KiB%s", NULL);
-    /* No NOENT (entities stay unexpanded), no DTD loading, no network. */
+    /* No NOENT (entities stay unexpanded), no DTD loading, no network.
+     * Errors raised outside the parser context (encoding conversion) go to
+     * libxml2's per-thread handler: silenced here, so a hostile answer
+     * cannot write to seald's log; the reason we report is ours. */
+    xmlStructuredErrorFunc prev = xmlStructuredError;
+    void *prev_ctx = xmlStructuredErrorContext;
+    xmlSetStructuredErrorFunc(NULL, quiet);
     xmlDocPtr doc = xmlReadMemory(xml, (int)len, "KmsResponse.xml", NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc)
+    if (!doc) {
+        xmlSetStructuredErrorFunc(prev_ctx, prev);
         return fail(&p, SEAL_E_INVAL, "not well-formed XML%s", NULL);
+    }
     if (doc->intSubset || doc->extSubset)
         fail(&p, SEAL_E_INVAL, "a document type declaration is not allowed%s", NULL);
     else
         parse_root(&p, xmlDocGetRootElement(doc), out);
     wipe_text(doc, doc->children);
     xmlFreeDoc(doc);
+    xmlSetStructuredErrorFunc(prev_ctx, prev);
     if (p.st != SEAL_OK)
         x1_response_wipe(out);
     return p.st;
