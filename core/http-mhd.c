@@ -747,7 +747,7 @@ static void refuse(seal_request_t *req, seal_status_t st)
         /* A hook that vetoed may have set its own RFC 6750 challenge
          * (error="invalid_token" ...): keep it as the only one. */
         if (!has_resp_header(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE))
-            add_header_nocopy(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+            add_header_nocopy(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"seal\"");
         problem(req, 401, NULL, st == SEAL_DECLINED ? "no credentials were accepted"
                                                      : "the credentials were refused");
     } else if (st == SEAL_E_PERM) {

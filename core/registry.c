@@ -57,6 +57,12 @@ int seal_service_exists(const seal_plugin_t *self, const char *name)
     return self && name && seal_registry_service(self->host, name) != NULL;
 }
 
+const char *seal_service_scope(const seal_plugin_t *self, const char *name)
+{
+    const seal_service_t *s = self && name ? seal_registry_service(self->host, name) : NULL;
+    return s ? s->scope : NULL;
+}
+
 static void route_free(seal_route_t *r)
 {
     if (!r) return;

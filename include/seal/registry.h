@@ -32,6 +32,10 @@ seal_status_t seal_service_register(seal_plugin_t *self, const seal_service_def_
 /* True if a service of that name was registered (after freeze: lock-free). */
 int seal_service_exists(const seal_plugin_t *self, const char *name);
 
+/* ABI 1.1. The OAuth scope a service registered (e.g. "seal.gm"), or NULL
+ * when the service is unknown or registered none. Lock-free after freeze. */
+const char *seal_service_scope(const seal_plugin_t *self, const char *name);
+
 /* ---- Routes ---- */
 
 /* A handler must answer (seal_response_send / seal_response_problem) or

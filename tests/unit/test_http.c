@@ -610,7 +610,7 @@ START_TEST(authorization_hook)
         ck_assert_msg(r.status == cases[i].status, "%s: %ld", cases[i].auth, r.status);
         char h[64];
         if (r.status == 401)
-            ck_assert_str_eq(http_header(&r, "WWW-Authenticate", h, sizeof h), "Bearer");
+            ck_assert_str_eq(http_header(&r, "WWW-Authenticate", h, sizeof h), "Bearer realm=\"seal\"");
         if (cases[i].body)
             ck_assert_str_eq(r.body, cases[i].body);
         else
@@ -632,7 +632,7 @@ START_TEST(authorization_hook)
     http_do(NULL, &erq, &er);
     ck_assert_int_eq(er.status, 401);
     ck_assert_ptr_nonnull(strstr(er.headers, "WWW-Authenticate: Bearer error=\"invalid_token\""));
-    ck_assert_ptr_null(strstr(er.headers, "WWW-Authenticate: Bearer\r"));
+    ck_assert_ptr_null(strstr(er.headers, "WWW-Authenticate: Bearer realm"));
     http_resp_free(&er);
 }
 END_TEST

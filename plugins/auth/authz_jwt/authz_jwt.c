@@ -18,12 +18,6 @@
 #include <time.h>
 #include "authz_jwt.h"
 
-/* The scopes of the SEAL services (ISSUE 4 decisions; TS 33.434 Annex A
- * names them without fixing the strings). */
-static const scope_map_t default_scopes[] = {
-    { "gm", "seal.gm" },   { "km", "seal.km" }, { "cm", "seal.cm" },
-    { "val", "seal.val" }, { "im", "openid" },
-};
 static const char *const default_typ[] = { "at+jwt", "application/at+jwt" };
 
 /* ---- configuration ---- */
@@ -62,11 +56,9 @@ static seal_status_t read_scopes(authz_t *az, const seal_conf_t *conf)
         return seal_conf_error(self, node, "must be an object of service name to scope");
     while (node && seal_conf_key_at(node, extra, &v))
         extra++;
-    size_t ndef = sizeof default_scopes / sizeof *default_scopes;
-    if (!(az->scopes = calloc(ndef + extra, sizeof *az->scopes)))
+    if (extra && !(az->scopes = calloc(extra, sizeof *az->scopes)))
         return SEAL_E_NOMEM;
-    memcpy(az->scopes, default_scopes, sizeof default_scopes);
-    az->n_scopes = ndef;
+    az->n_scopes = 0;
     for (size_t i = 0; i < extra; i++) {
         const char *svc = seal_conf_key_at(node, i, &v);
         const char *scope = seal_conf_as_string(v);
@@ -191,12 +183,14 @@ static seal_status_t read_conf(authz_t *az)
 
 /* ---- the hook ---- */
 
+/* The scope a route's service needs: the operator's "scopes" override, else
+ * the scope the service registered (seal.gm, seal.km, ...). */
 static const char *scope_for(const authz_t *az, const char *service)
 {
     for (size_t i = 0; service && i < az->n_scopes; i++)
         if (strcmp(az->scopes[i].service, service) == 0)
             return az->scopes[i].scope;
-    return NULL;
+    return seal_service_scope(az->self, service);
 }
 
 /* The subject becomes the principal; what else the token says about its
