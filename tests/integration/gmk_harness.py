@@ -167,10 +167,13 @@ class GmkSeald(h.Seald):
 
     def wait_authz(self, token, path="/gm-uu/v1/gmk-messages", timeout=30):
         """authz_jwt fetches the JWKS after the listeners open: wait for a
-        token to be accepted."""
+        token to be accepted (the route's own method: KM-UU is POST)."""
+        method, body = ("POST", b"") if path.startswith("/keymanagement/") else ("GET", None)
         end = time.time() + timeout
         while time.time() < end:
-            if self.call("GET", path, token=token).status != 401:
+            r = self.call(method, path, body, token=token)
+            assert r.status not in (404, 405), r
+            if r.status != 401:
                 return
             time.sleep(0.1)
         raise AssertionError("tokens are still refused after %ds" % timeout)
