@@ -39,7 +39,8 @@ typedef struct fake_km {
 
 static fake_km_t K;
 
-static const struct mikey_kp KP = { PERIOD, 0 };
+/* UserKeyPeriod of the stand-in KMS (short in the key-period test). */
+static struct mikey_kp KP = { PERIOD, 0 };
 
 static seal_status_t fk_cert(void *user, int which, seal_km_cert_t *c)
 {
@@ -51,7 +52,7 @@ static seal_status_t fk_cert(void *user, int which, seal_km_cert_t *c)
     c->generation = 1;
     snprintf(c->kms_uri, sizeof c->kms_uri, "%s", KMS_URI);
     c->user_id_format = SEAL_KM_USER_ID_FORMAT;
-    c->user_key_period = PERIOD;
+    c->user_key_period = KP.period;
     c->user_key_offset = 0;
     memcpy(c->pub_enc_key, K.z, 257);
     memcpy(c->pub_auth_key, K.kpak, 65);
@@ -652,6 +653,58 @@ START_TEST(resumes_after_restart)
 }
 END_TEST
 
+/* SEAL-X1 at key-period boundaries (KMS periods of 4 s here): the GMS's
+ * key set for the next period is fetched ahead, so messages made after the
+ * boundary use the new period (T, both UIDs) without waiting for a fetch,
+ * and members open them with their RSK of that period. */
+START_TEST(key_period_boundary)
+{
+    host_down();
+    KP.period = 4;
+    host_up(2, 2);
+    char *id = create("{\"valGroupId\":\"g6\",\"members\":[{\"valUserId\":\"" ALICE "\"}]}");
+    wait_done(id, 1);
+    msgs_t m1;
+    ck_assert_uint_eq(messages(ALICE, NULL, &m1), 1);
+    int64_t n1 = jint(m1.m[0], "keyPeriodNo");
+    int calls = __atomic_load_n(&K.keyset_calls, __ATOMIC_SEQ_CST);
+    ck_assert_int_eq(calls, 2);   /* the period's key set and the next one's */
+    /* Wait for the next period, then rekey. */
+    for (int i = 0; i < 100; i++) {
+        uint64_t no;
+        fk_period_at(NULL, 0, (int64_t)time(NULL), &no);
+        if ((int64_t)no > n1)
+            break;
+        usleep(100000);
+    }
+    const char *patch = "{\"members\":[{\"valUserId\":\"" ALICE "\"},{\"valUserId\":\"" BOB "\"}]}";
+    ck_assert_int_eq(GM->patch(GM_USER, id, patch, strlen(patch), SEAL_REV_ANY, NULL, NULL,
+                               NULL, NULL, NULL), SEAL_OK);
+    wait_done(id, 2);
+    msgs_t m2;
+    ck_assert_uint_eq(messages(ALICE, NULL, &m2), 1);
+    int64_t n2 = jint(m2.m[0], "keyPeriodNo");
+    ck_assert_int_gt(n2, n1);
+    uint8_t gmk[16], buf[2048];
+    uint32_t gid;
+    size_t len;
+    struct mikey_imsg im;
+    ck_assert_int_eq(receive(ALICE, m2.m[0], gmk, &gid, &im, buf, &len), 0);
+    ck_assert_uint_eq(mikey_imsg_time(&im, 0) / 4, (uint64_t)n2);
+    /* The member's RSK of the previous period does not open it. */
+    uint8_t rsk[257], uid[32], out[16];
+    rsk_of(ALICE, (uint64_t)n1, rsk);
+    ck_assert_int_eq(mikey_uid((const uint8_t *)ALICE, strlen(ALICE), (const uint8_t *)KMS_URI,
+                               strlen(KMS_URI), &KP, (uint64_t)n1, uid), 0);
+    ck_assert_int_ne(mikey_sakke_decap(&im.sakke, K.z, 257, uid, 32, rsk, 257, out), 0);
+    if (n2 == n1 + 1)   /* the new period's key set came from the look-ahead */
+        ck_assert_int_eq(__atomic_load_n(&K.keyset_calls, __ATOMIC_SEQ_CST), calls + 1);
+    msgs_free(&m1);
+    msgs_free(&m2);
+    free(id);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("gmk");
@@ -663,6 +716,7 @@ static Suite *suite(void)
     tcase_add_test(t, ack_and_refusals);
     tcase_add_test(t, superseded_generations);
     tcase_add_test(t, resumes_after_restart);
+    tcase_add_test(t, key_period_boundary);
     suite_add_tcase(s, t);
     return s;
 }
