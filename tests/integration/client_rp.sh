@@ -20,7 +20,7 @@ fi
 command -v npm >/dev/null 2>&1 || { echo "FAIL: node is installed but npm is not"; exit 1; }
 
 src=$top_srcdir/tests/integration/rp
-rp=$top_builddir/tests/integration/rp
+rp=$top_builddir/tests/integration/rp-run
 mkdir -p "$rp"
 # The RP runs from the build tree (the source tree may be read-only); its
 # node_modules is kept there between runs while the lock file is unchanged.
