@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,58 @@ seal_status_t seal_host_load(seal_host_t *host)
     return SEAL_OK;
 }
 
+/* The "after" list of a descriptor, when its ABI has one (1.1 and later). */
+static const char *const *after_of(const seal_plugin_t *p)
+{
+    size_t end = offsetof(seal_plugin_desc_t, after) + sizeof p->desc->after;
+    return p->desc->struct_size >= end ? p->desc->after : NULL;
+}
+
+/* True when p may go now: every loaded plugin it must follow is placed. */
+static int ready(const seal_host_t *host, const seal_plugin_t *p, const char *placed)
+{
+    const char *const *after = after_of(p);
+    for (size_t i = 0; after && after[i]; i++)
+        for (size_t j = 0; j < host->plugins.n; j++)
+            if (!placed[j] && strcmp(((seal_plugin_t *)host->plugins.v[j])->name, after[i]) == 0)
+                return 0;
+    return 1;
+}
+
+/* Orders the plugins by their "after" lists, otherwise keeping the
+ * configuration's order (ARCHITECTURE.md 6: the configuration is
+ * order-independent). */
+static seal_status_t order_plugins(seal_host_t *host)
+{
+    size_t n = host->plugins.n;
+    char *placed = calloc(n ? n : 1, 1);
+    void **order = calloc(n ? n : 1, sizeof *order);
+    if (!placed || !order) { free(placed); free(order); return SEAL_E_NOMEM; }
+    for (size_t k = 0; k < n; k++) {
+        size_t pick = n;
+        for (size_t j = 0; j < n && pick == n; j++)
+            if (!placed[j] && ready(host, host->plugins.v[j], placed)) pick = j;
+        if (pick == n) {
+            for (size_t j = 0; j < n; j++)
+                if (!placed[j]) {
+                    const seal_plugin_t *p = host->plugins.v[j];
+                    seal_log(NULL, SEAL_LOG_ERR, "plugin %s: its \"after\" list forms a cycle "
+                             "with the other plugins (%s)", p->name, p->file);
+                    break;
+                }
+            free(placed);
+            free(order);
+            return SEAL_E_CONFIG;
+        }
+        placed[pick] = 1;
+        order[k] = host->plugins.v[pick];
+    }
+    memcpy(host->plugins.v, order, n * sizeof *order);
+    free(placed);
+    free(order);
+    return SEAL_OK;
+}
+
 static void report_unread(const seal_conf_t *node, void *ctx)
 {
     char msg[1024];
@@ -221,6 +274,8 @@ seal_status_t seal_host_init(seal_host_t *host)
         seal_status_t st = seal_host_configure_string(host, "{}", "(defaults)");
         if (st != SEAL_OK) return st;
     }
+    seal_status_t ost = order_plugins(host);
+    if (ost != SEAL_OK) return ost;
     host->phase = SEAL_PHASE_INIT;
     const seal_conf_t *pl = plugins_block(host);
     for (size_t i = 0; i < host->plugins.n; i++) {

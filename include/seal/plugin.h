@@ -11,7 +11,8 @@
  *   init  - read config (seal_plugin_conf), register services, routes,
  *           interfaces, hooks, event subscriptions, backends. The only phase
  *           where registering is allowed. Plugins are initialised in the
- *           order they are named in the configuration.
+ *           order they are named in the configuration, except that a plugin
+ *           comes after every loaded plugin its "after" list names.
  *   start - the registry is frozen; resolve interfaces (seal_iface_get),
  *           start background work. No request is served before every
  *           plugin has started.
@@ -52,6 +53,13 @@ typedef struct seal_plugin_desc {
     void (*stop)(seal_plugin_t *self);
     void (*fini)(seal_plugin_t *self);
     /* ABI 1.0 ends here; fields are only appended. */
+
+    /* ABI 1.1: NULL-terminated names of plugins that, when they are
+     * loaded, must be initialised (and started) before this one, e.g. a
+     * binding after the service whose interface it resolves. The host
+     * orders the plugins by these, keeping the configuration's order
+     * otherwise, so operators never order configuration files by hand. */
+    const char *const *after;
 } seal_plugin_desc_t;
 
 /* Fills the handshake fields; use as the first initialisers:

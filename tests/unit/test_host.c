@@ -260,6 +260,49 @@ START_TEST(publish_before_freeze_refused)
 }
 END_TEST
 
+/* ---- init order ---- */
+static char order_trace[16];
+static seal_status_t oa(seal_plugin_t *s) { (void)s; strcat(order_trace, "a"); return SEAL_OK; }
+static seal_status_t ob(seal_plugin_t *s) { (void)s; strcat(order_trace, "b"); return SEAL_OK; }
+static seal_status_t oc(seal_plugin_t *s) { (void)s; strcat(order_trace, "c"); return SEAL_OK; }
+
+START_TEST(after_orders_init)
+{
+    /* configured a, b, c; a must follow c, and c follow an absent "zz" */
+    static const char *const a_after[] = { "c", NULL };
+    static const char *const c_after[] = { "zz", NULL };
+    const seal_plugin_desc_t da = { SEAL_PLUGIN_DESC_INIT, .name = "oa", .init = oa, .after = a_after };
+    const seal_plugin_desc_t db = { SEAL_PLUGIN_DESC_INIT, .name = "ob", .init = ob };
+    const seal_plugin_desc_t dc = { SEAL_PLUGIN_DESC_INIT, .name = "c", .init = oc, .after = c_after };
+    seal_host_t *h = seal_host_new();
+    ck_assert_int_eq(seal_host_configure_string(h, CONF, "test.conf"), SEAL_OK);
+    ck_assert_int_eq(seal_host_add_builtin(h, &da, "oa"), SEAL_OK);
+    ck_assert_int_eq(seal_host_add_builtin(h, &db, "ob"), SEAL_OK);
+    ck_assert_int_eq(seal_host_add_builtin(h, &dc, "c"), SEAL_OK);
+    order_trace[0] = '\0';
+    ck_assert_int_eq(seal_host_init(h), SEAL_OK);
+    ck_assert_str_eq(order_trace, "bca");
+    seal_host_free(h);
+}
+END_TEST
+
+START_TEST(after_cycle_refused)
+{
+    static const char *const x_after[] = { "oy", NULL };
+    static const char *const y_after[] = { "ox", NULL };
+    const seal_plugin_desc_t dx = { SEAL_PLUGIN_DESC_INIT, .name = "ox", .init = oa, .after = x_after };
+    const seal_plugin_desc_t dy = { SEAL_PLUGIN_DESC_INIT, .name = "oy", .init = ob, .after = y_after };
+    seal_host_t *h = seal_host_new();
+    ck_assert_int_eq(seal_host_configure_string(h, CONF, "test.conf"), SEAL_OK);
+    ck_assert_int_eq(seal_host_add_builtin(h, &dx, "ox"), SEAL_OK);
+    ck_assert_int_eq(seal_host_add_builtin(h, &dy, "oy"), SEAL_OK);
+    order_trace[0] = '\0';
+    ck_assert_int_eq(seal_host_init(h), SEAL_E_CONFIG);
+    ck_assert_str_eq(order_trace, "");
+    seal_host_free(h);
+}
+END_TEST
+
 /* ---- unread config keys ---- */
 START_TEST(unknown_plugin_key_refused)
 {
@@ -292,6 +335,8 @@ static Suite *suite(void)
     tcase_add_test(tc, events_bounded_queue_drops);
     tcase_add_test(tc, publish_before_freeze_refused);
     tcase_add_test(tc, unknown_plugin_key_refused);
+    tcase_add_test(tc, after_orders_init);
+    tcase_add_test(tc, after_cycle_refused);
     tcase_add_test(tc, store_absent_is_unsupported);
     suite_add_tcase(s, tc);
     return s;

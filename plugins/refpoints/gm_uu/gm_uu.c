@@ -204,8 +204,7 @@ static seal_status_t gmuu_init(seal_plugin_t *self)
     u->self = self;
     seal_plugin_set_data(self, u);
     if (!seal_plugin_loaded(self, "gm") || !seal_service_exists(self, "gm")) {
-        seal_log(self, SEAL_LOG_ERR, "the gm plugin must be loaded and named before gm_uu in "
-                 "the configuration");
+        seal_log(self, SEAL_LOG_ERR, "needs the gm plugin in this seald");
         return SEAL_E_CONFIG;
     }
     static const struct { const char *method, *path; seal_handler_fn fn; } routes[] = {
@@ -254,6 +253,9 @@ static void gmuu_fini(seal_plugin_t *self)
     seal_plugin_set_data(self, NULL);
 }
 
+/* Initialised after these when they are loaded: gm_uu resolves seal.gm.v1. */
+static const char *const plugin_after[] = { "gm", NULL };
+
 static const seal_plugin_desc_t gmuu_desc = {
     SEAL_PLUGIN_DESC_INIT,
     .flags = SEAL_PLUGIN_F_THREAD_SAFE,
@@ -263,6 +265,7 @@ static const seal_plugin_desc_t gmuu_desc = {
     .init = gmuu_init,
     .start = gmuu_start,
     .fini = gmuu_fini,
+    .after = plugin_after,
 };
 
 SEAL_PLUGIN_EXPORT(gmuu_desc)

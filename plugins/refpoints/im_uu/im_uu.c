@@ -43,8 +43,7 @@ static seal_status_t im_uu_init(seal_plugin_t *self)
     if (st != SEAL_OK)
         return st;
     if (!seal_plugin_loaded(self, "im") || !seal_service_exists(self, "im")) {
-        seal_log(self, SEAL_LOG_ERR, "the im plugin must be loaded and named before im_uu "
-                 "in the configuration");
+        seal_log(self, SEAL_LOG_ERR, "needs the im plugin in this seald");
         return SEAL_E_CONFIG;
     }
     if ((st = uu_oauth_routes(u)) != SEAL_OK || (st = uu_admin_routes(u)) != SEAL_OK)
@@ -88,6 +87,9 @@ static void im_uu_fini(seal_plugin_t *self)
     seal_plugin_set_data(self, NULL);
 }
 
+/* Initialised after these when they are loaded: im_uu resolves seal.im.v1. */
+static const char *const plugin_after[] = { "im", NULL };
+
 static const seal_plugin_desc_t im_uu_desc = {
     SEAL_PLUGIN_DESC_INIT,
     .flags = SEAL_PLUGIN_F_THREAD_SAFE,
@@ -97,6 +99,7 @@ static const seal_plugin_desc_t im_uu_desc = {
     .init = im_uu_init,
     .start = im_uu_start,
     .fini = im_uu_fini,
+    .after = plugin_after,
 };
 
 SEAL_PLUGIN_EXPORT(im_uu_desc)

@@ -663,6 +663,9 @@ static void km_uu_fini(seal_plugin_t *self)
     seal_plugin_set_data(self, NULL);
 }
 
+/* Initialised after these when they are loaded: km_uu resolves seal.km.v1. */
+static const char *const plugin_after[] = { "km", NULL };
+
 static const seal_plugin_desc_t km_uu_desc = {
     SEAL_PLUGIN_DESC_INIT,
     .flags = SEAL_PLUGIN_F_THREAD_SAFE,
@@ -672,6 +675,7 @@ static const seal_plugin_desc_t km_uu_desc = {
     .init = km_uu_init,
     .start = km_uu_start,
     .fini = km_uu_fini,
+    .after = plugin_after,
 };
 
 SEAL_PLUGIN_EXPORT(km_uu_desc)

@@ -81,6 +81,9 @@ static void seal_s_fini(seal_plugin_t *self)
     seal_plugin_set_data(self, NULL);
 }
 
+/* Initialised after these when they are loaded: seal_s binds the services loaded. */
+static const char *const plugin_after[] = { "gm", "km", NULL };
+
 static const seal_plugin_desc_t seal_s_desc = {
     SEAL_PLUGIN_DESC_INIT,
     .flags = SEAL_PLUGIN_F_THREAD_SAFE,
@@ -90,6 +93,7 @@ static const seal_plugin_desc_t seal_s_desc = {
     .init = seal_s_init,
     .start = seal_s_start,
     .fini = seal_s_fini,
+    .after = plugin_after,
 };
 
 SEAL_PLUGIN_EXPORT(seal_s_desc)

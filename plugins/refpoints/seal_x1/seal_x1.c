@@ -295,10 +295,10 @@ static seal_status_t x1_init(seal_plugin_t *self)
                      "seald");
             return SEAL_E_CONFIG;
         }
-        /* km provides its interface in its init: visible here only when km
-         * comes first, so it also starts (and is ready) before us. */
+        /* km provides its interface in its init; the host initialises km
+         * first (our "after" list), so it also starts (and is ready) first. */
         if (!seal_iface_get(self, SEAL_KM_IFACE_V1, NULL)) {
-            seal_log(self, SEAL_LOG_ERR, "name km before seal_x1 in the configuration");
+            seal_log(self, SEAL_LOG_ERR, "km provides no %s interface", SEAL_KM_IFACE_V1);
             return SEAL_E_CONFIG;
         }
     } else {
@@ -354,6 +354,9 @@ static void x1_fini(seal_plugin_t *self)
     free(x);
 }
 
+/* Initialised after these when they are loaded: in process, seal_x1 reads the KMS through seal.km.v1. */
+static const char *const plugin_after[] = { "km", NULL };
+
 static const seal_plugin_desc_t x1_desc = {
     SEAL_PLUGIN_DESC_INIT,
     .flags = SEAL_PLUGIN_F_THREAD_SAFE,
@@ -363,6 +366,7 @@ static const seal_plugin_desc_t x1_desc = {
     .init = x1_init,
     .start = x1_start,
     .fini = x1_fini,
+    .after = plugin_after,
 };
 
 SEAL_PLUGIN_EXPORT(x1_desc)

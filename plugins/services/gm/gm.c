@@ -646,6 +646,9 @@ static void gm_fini(seal_plugin_t *self)
     seal_plugin_set_data(self, NULL);
 }
 
+/* Initialised after these when they are loaded: the GMS signs group keys with key material from SEAL-X1. */
+static const char *const plugin_after[] = { "seal_x1", NULL };
+
 static const seal_plugin_desc_t gm_desc = {
     SEAL_PLUGIN_DESC_INIT,
     .flags = SEAL_PLUGIN_F_THREAD_SAFE,
@@ -656,6 +659,7 @@ static const seal_plugin_desc_t gm_desc = {
     .start = gm_start,
     .stop = gm_stop,
     .fini = gm_fini,
+    .after = plugin_after,
 };
 
 SEAL_PLUGIN_EXPORT(gm_desc)

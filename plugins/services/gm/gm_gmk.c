@@ -277,10 +277,10 @@ seal_status_t gm_gmk_init(seal_plugin_t *self, gmk_ctx_t **out)
         return SEAL_E_CONFIG;
     }
     /* Provided in seal_x1's init: present here only when seal_x1 comes
-     * first, so it also starts first and the workers find it ready. */
+     * first (gm's descriptor says "after seal_x1"), so it also starts
+     * first and the workers find it ready. */
     if (!seal_iface_get(self, SEAL_X1_IFACE_V1, NULL)) {
-        seal_log(self, SEAL_LOG_ERR, "gmk: name seal_x1 before gm in the configuration (and "
-                 "km before seal_x1 when the KMS runs in this seald)");
+        seal_log(self, SEAL_LOG_ERR, "gmk: seal_x1 provides no %s interface", SEAL_X1_IFACE_V1);
         return SEAL_E_CONFIG;
     }
     g->enabled = 1;
