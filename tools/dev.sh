@@ -5,7 +5,8 @@
 #                          with the sample config and the embedded store
 #   sh tools/dev.sh test   install what is missing, build and run every test:
 #                          make check (-Werror), the ASan+UBSan build's make
-#                          check, and make distcheck
+#                          check, the integration tests with seald under
+#                          valgrind, and make distcheck
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -15,7 +16,8 @@ DEPS="build-essential autoconf automake libtool libltdl-dev pkg-config
  libmicrohttpd-dev libjson-c-dev libgnutls28-dev nettle-dev libgmp-dev
  libcurl4-gnutls-dev libsqlite3-dev check libsubunit-dev librhonabwy-dev libargon2-dev
  libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-gnutls softhsm2
- gnutls-bin curl python3 python3-yaml python3-jsonschema python3-cryptography abigail-tools"
+ gnutls-bin curl python3 python3-yaml python3-jsonschema python3-cryptography abigail-tools
+ valgrind"
 
 install_deps() {
     missing=""
@@ -44,6 +46,10 @@ build() {
     mkdir -p "$dir"
     (cd "$dir" && { [ -f Makefile ] || "$top/configure" -q "$@"; } && make -j2)
 }
+
+# Integration tests that fail when seald does not exit 0 (run under valgrind).
+VALGRIND_TESTS="tests/integration/gm_api.py tests/integration/im_flow.py"
+VALGRIND_TESTS="$VALGRIND_TESTS tests/integration/km_api.py tests/integration/e2e_gmk.py"
 
 summary=""
 # check <dir>: make check there and collect the automake counts.
@@ -116,6 +122,14 @@ test)
     check _build/check || rc=1
     build _build/asan --enable-werror --enable-sanitizers
     check _build/asan || rc=1
+    # valgrind: the real seald under memcheck through the integration tests
+    # that require a clean exit (exit 99 on any error or definite leak).
+    vg="$top/_build/check/libtool --mode=execute valgrind --error-exitcode=99"
+    vg="$vg --leak-check=full --errors-for-leak-kinds=definite --quiet"
+    rm -f _build/check/test-suite.log
+    if (cd _build/check && SEAL_TEST_WRAPPER="$vg" make -j2 check TESTS="$VALGRIND_TESTS"); then
+        summary="$summary $(awk '/^# (PASS|FAIL|ERROR|XPASS):/ {print $2 $3}' _build/check/test-suite.log | tr '\n' ' ')"
+    else summary="$summary FAIL:1"; rc=1; fi
     # distcheck: the tarball builds, passes its checks, installs, and the
     # hello example builds against the installed headers and runs.
     if (cd _build/check && make -j2 distcheck); then summary="$summary PASS:1"
