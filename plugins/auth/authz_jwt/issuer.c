@@ -20,6 +20,7 @@
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 30000
+#define FIRST_REFETCH_MS 250   /* before the first key set: see issuer_key */
 
 int64_t authz_now_ms(void)
 {
@@ -210,8 +211,14 @@ int issuer_key(issuer_t *is, const char *kid, jwk_alg_t *alg, char **jwk)
             /* A fetch that ended after this request came did not bring it. */
             if (is->loaded && is->generation != gen0)
                 break;
-            if (is->loaded && !triggered &&
-                authz_now_ms() - is->last_start_ms >= az->refetch_min_ms) {
+            /* Before the first key set a waiting request fetches at once
+             * rather than after the start-up back-off (seald fetching its
+             * own JWKS fails until it listens), at most every
+             * FIRST_REFETCH_MS; afterwards an unknown kid refetches at most
+             * every refetch interval. */
+            int64_t since = authz_now_ms() - is->last_start_ms;
+            if (!triggered && (is->loaded ? since >= az->refetch_min_ms
+                                          : since >= FIRST_REFETCH_MS)) {
                 fetch_claim(is);
                 triggered = 1;
                 pthread_mutex_unlock(&is->mu);
