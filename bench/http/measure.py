@@ -70,13 +70,25 @@ def startup(seald, conf, port, runs):
     print("%.1f %d" % (statistics.median(times), rss))
 
 
+def settings(name, port, tmp):
+    """The least each plugin needs to start, with its files in tmp."""
+    issuer = "https://127.0.0.1:%d" % port
+    return {
+        "store_sqlite": {"path": os.path.join(tmp, "seal.db")},
+        "im": {"issuer": issuer, "kek_file": os.path.join(tmp, "im.kek")},
+        "km": {"kms_uri": "kms.bench.example", "master_key_file": os.path.join(tmp, "km.kek")},
+        "seal_x1": {"gms_uri": "sip:gms@bench.example"},
+        "authz_jwt": {"issuers": [{"issuer": issuer, "jwks_uri": issuer + "/oidc/v1/jwks"}]},
+    }.get(name, {})
+
+
 def conf(out, port, tmp, threads, tls, plugins):
     dirs, blocks = [], {}
     for so in plugins:
         d, name = os.path.dirname(so), os.path.basename(so)[:-3]
         if d not in dirs:
             dirs.append(d)
-        blocks[name] = {"path": os.path.join(tmp, "seal.db")} if name == "store_sqlite" else {}
+        blocks[name] = settings(name, port, tmp)
     body = os.path.join(tmp, "body")
     if "bench_allow" in blocks and os.path.exists(body):
         blocks["bench_allow"] = {"body_file": body}

@@ -5,6 +5,7 @@ store_sqlite) over mutual TLS: every operation, ETag / If-Match, every bad
 field named in invalidParams, 404, 405, 409, 412, 415, the group-members /
 group-configuration flags and the query filters. Every answer (errors
 included) is validated against the official Rel-18 YAML."""
+import json
 import os
 import socket
 import ssl
@@ -208,6 +209,11 @@ def test_get(c, doc_id):
     d = r.json()
     check(d.get("valGroupId") == "fire-brigade-1" and d.get("resUri") == BASE + "/" + doc_id,
           "GET body: %r" % d)
+    # The GET answer is spliced into the stored text (seal_s' fast path): it
+    # must be exactly the compact rendering, resUri last.
+    check(list(d)[-1] == "resUri" and
+          r.body == json.dumps(d, separators=(",", ":"), ensure_ascii=False).encode(),
+          "GET body is compact JSON with resUri last: %r" % r.body)
 
     r = c("GET", BASE + "/" + doc_id + "?group-members=true")
     check(r.status == 200 and r.json() == {"valGroupId": "fire-brigade-1",
