@@ -201,48 +201,10 @@ static int read_set(json_object *o, kmc_keyset_t *k)
 int kmc_store_load(sealclient_t *c, const char *path, kmc_store_t *s)
 {
     memset(s, 0, sizeof *s);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return 0;
-        return sc_fail(c, SEALCLIENT_E_IO, "%s: %s", path, strerror(errno));
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return sc_fail(c, SEALCLIENT_E_IO, "%s: not a regular file", path);
-    }
-    if (st.st_uid != geteuid() || (st.st_mode & 077)) {
-        close(fd);
-        return sc_fail(c, SEALCLIENT_E_IO,
-                       "%s: refused: it must belong to you and be readable by you only "
-                       "(mode %03o; chmod 600)", path, (unsigned)(st.st_mode & 0777));
-    }
-    if (st.st_size > (off_t)KEYS_MAX_FILE) {
-        close(fd);
-        return sc_fail(c, SEALCLIENT_E_IO, "%s: too large", path);
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    if (!buf) {
-        close(fd);
-        return sc_fail(c, SEALCLIENT_E_NOMEM, "out of memory");
-    }
-    while (got < (size_t)st.st_size) {
-        ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    close(fd);
-    buf[got] = '\0';
-    json_tokener *tok = json_tokener_new();
-    json_object *o = tok ? json_tokener_parse_ex(tok, buf, (int)got) : NULL;
-    json_tokener_free(tok);
-    explicit_bzero(buf, got);
-    free(buf);
+    json_object *o;
+    int absent, rc;
+    if ((rc = sc_private_json_read(c, path, KEYS_MAX_FILE, &o, &absent)) || absent)
+        return rc;
     json_object *v, *arr = NULL;
     if (!o || !json_object_is_type(o, json_type_object) ||
         !json_object_object_get_ex(o, "format", &v) || !json_object_is_type(v, json_type_int) ||
@@ -284,18 +246,6 @@ bad:
 
 /* ---- writing ---- */
 
-static int put_str(json_object *o, const char *key, const char *v)
-{
-    if (!v)
-        return 0;
-    json_object *s = json_object_new_string(v);
-    if (!s || json_object_object_add(o, key, s) < 0) {
-        json_object_put(s);
-        return -1;
-    }
-    return 0;
-}
-
 static int put_i64(json_object *o, const char *key, int64_t v)
 {
     json_object *s = json_object_new_int64(v);
@@ -311,7 +261,7 @@ static int put_hex(json_object *o, const char *key, const uint8_t *v, size_t len
     char *h = kmc_hex(v, len);
     if (!h)
         return -1;
-    int rc = put_str(o, key, h);
+    int rc = sc_json_put_str(o, key, h);
     explicit_bzero(h, 2 * len);
     free(h);
     return rc;
@@ -320,8 +270,8 @@ static int put_hex(json_object *o, const char *key, const uint8_t *v, size_t len
 static json_object *cert_json(const kmc_cert_t *c)
 {
     json_object *o = json_object_new_object();
-    if (!o || put_str(o, "id", c->id) || put_str(o, "cert_uri", c->cert_uri) ||
-        put_str(o, "kms_uri", c->kms_uri) || put_str(o, "issuer", c->issuer) ||
+    if (!o || sc_json_put_str(o, "id", c->id) || sc_json_put_str(o, "cert_uri", c->cert_uri) ||
+        sc_json_put_str(o, "kms_uri", c->kms_uri) || sc_json_put_str(o, "issuer", c->issuer) ||
         (c->valid_from && put_i64(o, "valid_from", c->valid_from)) ||
         (c->valid_to && put_i64(o, "valid_to", c->valid_to)) ||
         put_i64(o, "revoked", c->revoked) ||
@@ -340,8 +290,8 @@ static json_object *cert_json(const kmc_cert_t *c)
 static json_object *set_json(const kmc_keyset_t *k)
 {
     json_object *o = json_object_new_object();
-    if (!o || put_str(o, "user_uri", k->user_uri) || put_str(o, "kms_uri", k->kms_uri) ||
-        put_str(o, "cert_uri", k->cert_uri) ||
+    if (!o || sc_json_put_str(o, "user_uri", k->user_uri) || sc_json_put_str(o, "kms_uri", k->kms_uri) ||
+        sc_json_put_str(o, "cert_uri", k->cert_uri) ||
         put_i64(o, "key_period_no", (int64_t)k->period_no) ||
         (k->valid_from && put_i64(o, "valid_from", k->valid_from)) ||
         (k->valid_to && put_i64(o, "valid_to", k->valid_to)) ||
@@ -353,55 +303,11 @@ static json_object *set_json(const kmc_keyset_t *k)
     return o;
 }
 
-static int mkdirs(sealclient_t *c, const char *file)
-{
-    char *d = sc_strdup(file);
-    if (!d)
-        return sc_fail(c, SEALCLIENT_E_NOMEM, "out of memory");
-    char *slash = strrchr(d, '/');
-    if (slash && slash != d) {
-        *slash = '\0';
-        for (char *p = d + 1;; p++) {
-            if (*p != '/' && *p != '\0')
-                continue;
-            char keep = *p;
-            *p = '\0';
-            if (mkdir(d, 0700) < 0 && errno != EEXIST) {
-                int rc = sc_fail(c, SEALCLIENT_E_IO, "cannot create %s: %s", d, strerror(errno));
-                free(d);
-                return rc;
-            }
-            *p = keep;
-            if (!keep)
-                break;
-        }
-    }
-    free(d);
-    return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 int kmc_store_save(sealclient_t *c, const char *path, const kmc_store_t *s)
 {
-    int rc = mkdirs(c, path);
-    if (rc)
-        return rc;
     json_object *o = json_object_new_object(), *arr = json_object_new_array();
     int ok = o && arr && put_i64(o, "format", KEYS_FORMAT) == 0 &&
-             put_str(o, "kms_url", s->kms_url) == 0;
+             sc_json_put_str(o, "kms_url", s->kms_url) == 0;
     if (ok && s->has_cert) {
         json_object *cj = cert_json(&s->cert);
         ok = cj && json_object_object_add(o, "kms_certificate", cj) == 0;
@@ -431,43 +337,8 @@ int kmc_store_save(sealclient_t *c, const char *path, const kmc_store_t *s)
         json_object_put(o);
         return sc_fail(c, SEALCLIENT_E_NOMEM, "out of memory");
     }
-    size_t len = 0;
-    const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PRETTY |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    size_t n = strlen(path) + 8;
-    char *tmp = malloc(n);
-    if (!text || !tmp) {
-        free(tmp);
-        wipe_strings(o);
-        json_object_put(o);
-        return sc_fail(c, SEALCLIENT_E_NOMEM, "out of memory");
-    }
-    snprintf(tmp, n, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp);     /* O_EXCL, mode 0600 whatever the umask */
-    if (fd < 0) {
-        rc = sc_fail(c, SEALCLIENT_E_IO, "%s: %s", tmp, strerror(errno));
-    } else if (fchmod(fd, 0600) < 0 || write_all(fd, text, len) < 0 ||
-               write_all(fd, "\n", 1) < 0 || fsync(fd) < 0) {
-        rc = sc_fail(c, SEALCLIENT_E_IO, "%s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-    } else if (close(fd) < 0 || rename(tmp, path) < 0) {
-        rc = sc_fail(c, SEALCLIENT_E_IO, "%s: %s", path, strerror(errno));
-        unlink(tmp);
-    } else {
-        char *slash = strrchr(tmp, '/');
-        if (slash) {
-            *slash = '\0';
-            int dfd = open(slash == tmp ? "/" : tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (dfd >= 0) {
-                (void)fsync(dfd);
-                close(dfd);
-            }
-        }
-    }
-    explicit_bzero((char *)text, len);
+    int rc = sc_private_json_write(c, path, o);
     wipe_strings(o);
     json_object_put(o);
-    free(tmp);
     return rc;
 }

@@ -85,6 +85,16 @@ void sc_free_secret(char *s);
 void sc_set(char **dst, const char *src);           /* free + strdup */
 int64_t sc_now(void);
 
+/* private_file.c: owner-only JSON files (tokens, keys). */
+int sc_make_dirs(sealclient_t *c, const char *file);     /* 0700, mkdir -p of the file's dir */
+int sc_json_put_str(struct json_object *o, const char *key, const char *v); /* v NULL: no-op */
+/* Reads a file that must be the user's and mode 0600 at most, at most max
+ * bytes: *absent when it does not exist; *out NULL when it is not JSON. */
+int sc_private_json_read(sealclient_t *c, const char *path, size_t max,
+                         struct json_object **out, int *absent);
+/* Writes o atomically with mode 0600, durably, wiping the text. */
+int sc_private_json_write(sealclient_t *c, const char *path, struct json_object *o);
+
 /* core.c: checks a PEM trust anchor file with GnuTLS. */
 int sc_check_cacert(sealclient_t *c, const char *path);
 
