@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "kekfile/kekfile.h"
 #include "gm_gmk.h"
 #include "gm_gmkid.h"
 
@@ -147,95 +148,9 @@ int gmk_b64_decode(const char *in, uint8_t *out, size_t cap, size_t *out_len)
 /* ---- the key-encryption key (as im's: 64 hex digits, mode 0600, created
  * at the first start) ---- */
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
-static seal_status_t kek_create(gmk_ctx_t *g)
-{
-    uint8_t k[GMK_KEK_LEN];
-    char hex[2 * GMK_KEK_LEN + 2];
-    seal_status_t st = seal_crypto_random(g->self, k, sizeof k);
-    if (st != SEAL_OK)
-        return st;
-    for (size_t i = 0; i < GMK_KEK_LEN; i++)
-        snprintf(hex + 2 * i, 3, "%02x", k[i]);
-    hex[2 * GMK_KEK_LEN] = '\n';
-    explicit_bzero(k, sizeof k);
-    int fd = open(g->kek_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        int e = errno;
-        explicit_bzero(hex, sizeof hex);
-        seal_log(g->self, SEAL_LOG_ERR, "gmk.kek_file %s: cannot create: %s", g->kek_file,
-                 strerror(e));
-        return e == EEXIST ? SEAL_E_AGAIN : SEAL_E_IO;
-    }
-    ssize_t w = write(fd, hex, 2 * GMK_KEK_LEN + 1);
-    int ok = w == 2 * GMK_KEK_LEN + 1 && fsync(fd) == 0;
-    close(fd);
-    explicit_bzero(hex, sizeof hex);
-    if (!ok) {
-        seal_log(g->self, SEAL_LOG_ERR, "gmk.kek_file %s: cannot write", g->kek_file);
-        unlink(g->kek_file);
-        return SEAL_E_IO;
-    }
-    seal_log(g->self, SEAL_LOG_NOTICE, "created a new GMK key-encryption key in %s (mode "
-             "0600); back it up with the database", g->kek_file);
-    return SEAL_OK;
-}
-
 static seal_status_t kek_read(gmk_ctx_t *g)
 {
-    int fd = -1;
-    for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
-        fd = open(g->kek_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && attempt == 0) {
-            seal_status_t st = kek_create(g);
-            if (st != SEAL_OK && st != SEAL_E_AGAIN)
-                return st;
-        } else if (fd < 0) {
-            seal_log(g->self, SEAL_LOG_ERR, "gmk.kek_file %s: %s", g->kek_file, strerror(errno));
-            return SEAL_E_IO;
-        }
-    }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        seal_log(g->self, SEAL_LOG_ERR, "gmk.kek_file %s: not a regular file", g->kek_file);
-        return SEAL_E_IO;
-    }
-    if (sb.st_mode & 077) {
-        close(fd);
-        seal_log(g->self, SEAL_LOG_ERR, "gmk.kek_file %s: readable by group or others (mode "
-                 "%03o); chmod 600 it", g->kek_file, (unsigned)(sb.st_mode & 0777));
-        return SEAL_E_PERM;
-    }
-    char buf[130];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    size_t len = n > 0 ? (size_t)n : 0;
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
-        len--;
-    int ok = len == 2 * GMK_KEK_LEN;
-    for (size_t i = 0; ok && i < GMK_KEK_LEN; i++) {
-        int hi = hexval(buf[2 * i]), lo = hexval(buf[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            ok = 0;
-        else
-            g->kek[i] = (uint8_t)(hi << 4 | lo);
-    }
-    explicit_bzero(buf, sizeof buf);
-    if (!ok) {
-        explicit_bzero(g->kek, sizeof g->kek);
-        seal_log(g->self, SEAL_LOG_ERR, "gmk.kek_file %s: expected 64 hex digits (32 octets)",
-                 g->kek_file);
-        return SEAL_E_CONFIG;
-    }
-    return SEAL_OK;
+    return seal_kekfile_load(g->self, "gmk.kek_file", g->kek_file, 1, g->kek);
 }
 
 /* ---- lifecycle ---- */

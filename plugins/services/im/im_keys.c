@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "kekfile/kekfile.h"
 #include "im_int.h"
 
 #define AAD_PREFIX "seal.im signing key|"
@@ -29,94 +30,11 @@
 
 /* ---- the key-encryption key ---- */
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
-static seal_status_t kek_create(im_ctx_t *c)
-{
-    uint8_t k[32];
-    char hex[66];
-    seal_status_t st = seal_crypto_random(c->self, k, sizeof k);
-    if (st != SEAL_OK)
-        return st;
-    for (size_t i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", k[i]);
-    hex[64] = '\n';
-    int fd = open(c->kek_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        seal_log(c->self, SEAL_LOG_ERR, "kek_file %s: cannot create: %s", c->kek_file,
-                 strerror(errno));
-        memset(k, 0, sizeof k);
-        memset(hex, 0, sizeof hex);
-        return errno == EEXIST ? SEAL_E_AGAIN : SEAL_E_IO;
-    }
-    ssize_t w = write(fd, hex, 65);
-    int ok = w == 65 && fsync(fd) == 0;
-    close(fd);
-    memset(k, 0, sizeof k);
-    memset(hex, 0, sizeof hex);
-    if (!ok) {
-        seal_log(c->self, SEAL_LOG_ERR, "kek_file %s: cannot write", c->kek_file);
-        unlink(c->kek_file);
-        return SEAL_E_IO;
-    }
-    seal_log(c->self, SEAL_LOG_NOTICE, "created a new key-encryption key in %s (mode 0600); "
-             "back it up with the database", c->kek_file);
-    return SEAL_OK;
-}
-
 static seal_status_t kek_read(im_ctx_t *c)
 {
-    int fd = -1;
-    for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
-        fd = open(c->kek_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && attempt == 0) {
-            seal_status_t st = kek_create(c);
-            if (st != SEAL_OK && st != SEAL_E_AGAIN)   /* AGAIN: another created it */
-                return st;
-        } else if (fd < 0) {
-            seal_log(c->self, SEAL_LOG_ERR, "kek_file %s: %s", c->kek_file, strerror(errno));
-            return SEAL_E_IO;
-        }
-    }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        seal_log(c->self, SEAL_LOG_ERR, "kek_file %s: not a regular file", c->kek_file);
-        return SEAL_E_IO;
-    }
-    if (sb.st_mode & 077) {
-        close(fd);
-        seal_log(c->self, SEAL_LOG_ERR, "kek_file %s: readable by group or others "
-                 "(mode %03o); chmod 600 it", c->kek_file, (unsigned)(sb.st_mode & 0777));
-        return SEAL_E_PERM;
-    }
-    char buf[130];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    size_t len = n > 0 ? (size_t)n : 0;
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
-        len--;
-    int ok = len == 64;
-    for (size_t i = 0; ok && i < 32; i++) {
-        int hi = hexval(buf[2 * i]), lo = hexval(buf[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            ok = 0;
-        else
-            c->kek[i] = (uint8_t)(hi << 4 | lo);
-    }
-    memset(buf, 0, sizeof buf);
-    if (!ok) {
-        memset(c->kek, 0, sizeof c->kek);
-        seal_log(c->self, SEAL_LOG_ERR, "kek_file %s: expected 64 hex digits (32 octets)",
-                 c->kek_file);
-        return SEAL_E_CONFIG;
-    }
+    seal_status_t st = seal_kekfile_load(c->self, "kek_file", c->kek_file, 1, c->kek);
+    if (st != SEAL_OK)
+        return st;
     return seal_crypto_hmac(c->self, SEAL_CRYPTO_SHA256, c->kek, sizeof c->kek, SECRET_LABEL,
                             strlen(SECRET_LABEL), c->secret_key, sizeof c->secret_key);
 }

@@ -17,97 +17,19 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "kekfile/kekfile.h"
 #include "km_int.h"
-
-static seal_status_t kek_create(km_ctx_t *c)
-{
-    uint8_t k[KM_KEK_LEN];
-    char hex[2 * KM_KEK_LEN + 2];
-    seal_status_t st = seal_crypto_random(c->self, k, sizeof k);
-    if (st != SEAL_OK)
-        return st;
-    km_hex(k, sizeof k, hex);
-    hex[2 * KM_KEK_LEN] = '\n';
-    int fd = open(c->master_key_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0600);
-    if (fd < 0) {
-        int e = errno;
-        seal_log(c->self, SEAL_LOG_ERR, "master_key_file %s: cannot create: %s",
-                 c->master_key_file, strerror(e));
-        explicit_bzero(k, sizeof k);
-        explicit_bzero(hex, sizeof hex);
-        return e == EEXIST ? SEAL_E_AGAIN : SEAL_E_IO;
-    }
-    /* The umask may not take bits away from 0600 that we rely on, but may
-     * leave them: set the mode explicitly. */
-    int ok = fchmod(fd, 0600) == 0;
-    ssize_t w = ok ? write(fd, hex, 2 * KM_KEK_LEN + 1) : -1;
-    ok = w == 2 * KM_KEK_LEN + 1 && fsync(fd) == 0;
-    close(fd);
-    explicit_bzero(k, sizeof k);
-    explicit_bzero(hex, sizeof hex);
-    if (!ok) {
-        seal_log(c->self, SEAL_LOG_ERR, "master_key_file %s: cannot write",
-                 c->master_key_file);
-        unlink(c->master_key_file);
-        return SEAL_E_IO;
-    }
-    seal_log(c->self, SEAL_LOG_NOTICE, "created a new key-encryption key in %s (mode 0600); "
-             "back it up with the database", c->master_key_file);
-    return SEAL_OK;
-}
 
 seal_status_t km_kek_load(km_ctx_t *c, int may_create)
 {
-    int fd = -1;
-    for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
-        fd = open(c->master_key_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && attempt == 0 && may_create) {
-            seal_status_t st = kek_create(c);
-            if (st != SEAL_OK && st != SEAL_E_AGAIN)
-                return st;
-        } else if (fd < 0) {
-            int e = errno;
-            if (e == ENOENT)
-                seal_log(c->self, SEAL_LOG_ERR, "master_key_file %s is missing but the store "
-                         "holds wrapped master keys: restore the file from its backup",
-                         c->master_key_file);
-            else
-                seal_log(c->self, SEAL_LOG_ERR, "master_key_file %s: %s", c->master_key_file,
-                         strerror(e));
-            return SEAL_E_IO;
-        }
-    }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        seal_log(c->self, SEAL_LOG_ERR, "master_key_file %s: not a regular file",
-                 c->master_key_file);
+    seal_status_t st = seal_kekfile_load(c->self, "master_key_file", c->master_key_file,
+                                         may_create, c->kek);
+    if (st == SEAL_E_NOTFOUND) {
+        seal_log(c->self, SEAL_LOG_ERR, "master_key_file %s is missing but the store holds "
+                 "wrapped master keys: restore the file from its backup", c->master_key_file);
         return SEAL_E_IO;
     }
-    if (sb.st_mode & 077) {
-        close(fd);
-        seal_log(c->self, SEAL_LOG_ERR, "master_key_file %s: accessible by group or others "
-                 "(mode %03o); chmod 600 it", c->master_key_file,
-                 (unsigned)(sb.st_mode & 0777));
-        return SEAL_E_PERM;
-    }
-    char buf[2 * KM_KEK_LEN + 8];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    size_t len = n > 0 ? (size_t)n : 0;
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
-        len--;
-    buf[len] = '\0';
-    int ok = km_unhex(buf, c->kek, KM_KEK_LEN) == 0;
-    explicit_bzero(buf, sizeof buf);
-    if (!ok) {
-        explicit_bzero(c->kek, sizeof c->kek);
-        seal_log(c->self, SEAL_LOG_ERR, "master_key_file %s: expected 64 hex digits "
-                 "(32 octets)", c->master_key_file);
-        return SEAL_E_CONFIG;
-    }
-    return SEAL_OK;
+    return st;
 }
 
 seal_status_t km_wrap(km_ctx_t *c, const char *aad, const uint8_t *pt, size_t len, char **hex)
