@@ -1029,6 +1029,18 @@ static seal_status_t open_listener(listener_t *l)
     return SEAL_OK;
 }
 
+/* Draining refuses new connections here rather than with
+ * MHD_quiesce_daemon: in libmicrohttpd 0.9.75 a quiesce races with the
+ * epoll worker threads removing the listen socket themselves, and the loser
+ * panics ("Failed to remove listen FD from epoll set"). */
+static MHD_RESULT accept_cb(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    const seal_http_server_t *srv = cls;
+    (void)addr;
+    (void)addrlen;
+    return atomic_load(&srv->draining) ? MHD_NO : MHD_YES;
+}
+
 seal_status_t seal_http_server_start(seal_http_server_t *srv)
 {
     if (!srv || srv->started)
@@ -1066,7 +1078,7 @@ seal_status_t seal_http_server_start(seal_http_server_t *srv)
         }
         OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
-        l->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv,
+        l->d = MHD_start_daemon(flags, 0, accept_cb, srv, access_cb, srv,
                                 MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
         if (!l->d) {
             seal_log(NULL, SEAL_LOG_ERR, "http: cannot start the server on %s", l->spec);
@@ -1121,16 +1133,7 @@ void seal_http_server_drain(seal_http_server_t *srv)
     if (!srv || srv->drained)
         return;
     srv->drained = 1;
-    atomic_store(&srv->draining, 1);
-    for (size_t i = 0; i < srv->nls; i++) {
-        listener_t *l = &srv->ls[i];
-        if (!l->d)
-            continue;
-        MHD_socket fd = MHD_quiesce_daemon(l->d);
-        if (fd != MHD_INVALID_SOCKET)
-            close(fd);
-        l->fd = -1;
-    }
+    atomic_store(&srv->draining, 1);   /* accept_cb refuses from now on */
     wait_inflight(srv, (uint64_t)srv->drain_timeout * 1000);
     if (atomic_load(&srv->inflight) > 0) {
         orphan_suspended(srv);
