@@ -77,7 +77,7 @@ class IdmSeald(gm_harness.ImSeald):
             c["http"]["threads"] = self.threads
         c["plugins"]["authz_jwt"] = {"issuers": [{
             "issuer": issuer, "jwks_uri": issuer + "/oidc/v1/jwks",
-            "ca_file": self.certs["ca"][1]}]}
+            "ca_file": self.certs["ca"][1]}], "jwks_wait_ms": 10000}
         c["plugins"]["gm"] = {}
         c["plugins"]["seal_s"] = {}
         c["plugins"].update(self.extra)

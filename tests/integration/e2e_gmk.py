@@ -89,7 +89,7 @@ class E2ESeald(gm_harness.ImSeald):
         issuer = "https://127.0.0.1:%d" % port
         p = c["plugins"]
         p["authz_jwt"] = {"issuers": [{"issuer": issuer, "jwks_uri": issuer + "/oidc/v1/jwks",
-                                       "ca_file": self.certs["ca"][1]}]}
+                                       "ca_file": self.certs["ca"][1]}], "jwks_wait_ms": 10000}
         p["km"] = {"kms_uri": KMS_URI, "master_key_file": os.path.join(self.tmp, "km.kek"),
                    "clients": {"gms": [GMS_URI]}}
         p["km_uu"] = dict(self.km_uu_conf)
@@ -125,7 +125,7 @@ class GmsSeald(gm_harness.ImSeald):
         ca = self.certs["ca"][1]
         p = {"store_sqlite": c["plugins"]["store_sqlite"],
              "authz_jwt": {"issuers": [{"issuer": iss, "jwks_uri": iss + "/oidc/v1/jwks",
-                                        "ca_file": ca}]},
+                                        "ca_file": ca}], "jwks_wait_ms": 10000},
              "seal_x1": {"gms_uri": GMS_URI, "mode": "remote", "kms_url": iss,
                          "token_url": iss + "/oidc/v1/token", "client_id": "gms",
                          "client_secret_file": self.secret_file, "ca_file": ca}}

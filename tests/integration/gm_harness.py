@@ -367,8 +367,10 @@ class ImSeald(Seald):
                                     "synchronous": "normal"},
                    "im": im, "im_uu": uu}
         if self.use_authz:
+            # A loaded test machine may take seconds for seald's first
+            # fetch of its own JWKS: let requests wait for it.
             a = {"issuers": [{"issuer": im["issuer"], "jwks_uri": im["issuer"] + "/oidc/v1/jwks",
-                              "ca_file": self.certs["ca"][1]}]}
+                              "ca_file": self.certs["ca"][1]}], "jwks_wait_ms": 10000}
             a.update(self.authz_conf)
             plugins["authz_jwt"] = a
         return {

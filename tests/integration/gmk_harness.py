@@ -255,7 +255,8 @@ def im_uu_conf(srv):
 def authz_conf(issuer_srv):
     return lambda srv: {"issuers": [{"issuer": issuer_srv.url,
                                      "jwks_uri": issuer_srv.url + "/oidc/v1/jwks",
-                                     "ca_file": issuer_srv.certs["ca"][1]}]}
+                                     "ca_file": issuer_srv.certs["ca"][1]}],
+                        "jwks_wait_ms": 10000}
 
 
 def store_conf(srv):
