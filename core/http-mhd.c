@@ -35,8 +35,9 @@
  *     max_body_bytes   largest request body, default 1048576; larger: 413
  *                      (at once when Content-Length says so).
  *     max_connections  open connections over all listeners, default 512;
- *                      past it a new request gets 503 with Retry-After and
- *                      the connection closes. The engine itself refuses
+ *                      a connection opened past it gets 503 with Retry-After
+ *                      to its first request and is closed; connections
+ *                      opened earlier are served as usual. The engine itself refuses
  *                      sockets (closes them unanswered) only past
  *                      max_connections + max(16, max_connections / 4).
  *     rate_per_client  requests per second per client address (IPv4
@@ -127,6 +128,7 @@ typedef struct conn_ctx {
     uint8_t key[17];                /* family + address (IPv6: /64) for the rate limit */
     enum cert_state cert;
     char *dn;
+    int over_limit;                 /* opened past max_connections: answer 503 and close */
 } conn_ctx_t;
 
 struct seal_http_server {
@@ -666,7 +668,9 @@ static MHD_RESULT first_call(seal_http_server_t *srv, struct MHD_Connection *c,
     }
     if (ctx && ctx->cert == CERT_VALID)
         req->client_dn = ctx->dn;
-    if (atomic_load(&srv->nconns) > srv->max_conns) {
+    /* The verdict is the connection's, taken when it opened: a request on an
+     * older connection is not refused because a newer one is over the limit. */
+    if (ctx ? ctx->over_limit : atomic_load(&srv->nconns) > srv->max_conns) {
         req->close_after = 1;
         add_header_nocopy(req, MHD_HTTP_HEADER_RETRY_AFTER, "1");
         problem(req, 503, "TOO_MANY_CONNECTIONS", "the server has too many open connections");
@@ -952,11 +956,12 @@ static void conn_cb(void *cls, struct MHD_Connection *c, void **socket_context,
 {
     seal_http_server_t *srv = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        atomic_fetch_add(&srv->nconns, 1);
+        long n = atomic_fetch_add(&srv->nconns, 1) + 1;
         conn_ctx_t *ctx = calloc(1, sizeof *ctx);
         *socket_context = ctx;
         if (!ctx)
             return;
+        ctx->over_limit = n > srv->max_conns;
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         const struct sockaddr *sa = ci ? ci->client_addr : NULL;
