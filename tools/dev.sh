@@ -62,7 +62,17 @@ check() {
     else
         summary="$summary FAIL:1"
     fi
+    [ $rc -eq 0 ] || show_failures "$1"
     return $rc
+}
+
+# show_failures <dir>: the end of each failed test's log, so that a CI
+# transcript says why without the build tree.
+show_failures() {
+    for t in $(find "$1" -name '*.trs' -exec grep -l -E '^:test-result: (FAIL|ERROR|XPASS)' {} +); do
+        echo "===== ${t%.trs}.log (last 60 lines)"
+        tail -n 60 "${t%.trs}.log"
+    done
 }
 
 print_summary() {
@@ -129,7 +139,7 @@ test)
     rm -f _build/check/test-suite.log
     if (cd _build/check && SEAL_TEST_WRAPPER="$vg" make -j2 check TESTS="$VALGRIND_TESTS"); then
         summary="$summary $(awk '/^# (PASS|FAIL|ERROR|XPASS):/ {print $2 $3}' _build/check/test-suite.log | tr '\n' ' ')"
-    else summary="$summary FAIL:1"; rc=1; fi
+    else summary="$summary FAIL:1"; rc=1; show_failures _build/check; fi
     # distcheck: the tarball builds, passes its checks, installs, and the
     # hello example builds against the installed headers and runs.
     if (cd _build/check && make -j2 distcheck); then summary="$summary PASS:1"
