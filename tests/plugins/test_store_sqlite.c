@@ -454,6 +454,7 @@ START_TEST(test_txn_commit)
 {
     seal_host_t *host = host_open(NULL);
     put("g", "old", "{\"o\":1}", SEAL_REV_ABSENT, SEAL_OK);
+    expect_doc(NULL, "g", "old", "{\"o\":1}", 1);   /* now in the read cache */
     seal_store_txn_t *txn = NULL;
     ck_assert_int_eq(seal_store_txn_begin(test_self, &txn), SEAL_OK);
     ck_assert_ptr_nonnull(txn);
@@ -471,8 +472,10 @@ START_TEST(test_txn_commit)
     /* A failed write in a transaction fails alone. */
     ck_assert_int_eq(seal_store_put(test_self, txn, "g", "k0", S("{}"), SEAL_REV_ABSENT,
                                     NULL, 0, NULL), SEAL_E_EXISTS);
-    /* The transaction sees its own writes. */
+    /* The transaction sees its own writes; nobody else does yet. */
     expect_doc(txn, "g", "old", "{\"o\":2}", 2);
+    expect_doc(NULL, "g", "old", "{\"o\":1}", 1);
+    expect_absent(NULL, "g", "k1");
     keys_t k;
     memset(&k, 0, sizeof k);
     ck_assert_int_eq(seal_store_lookup(test_self, txn, "g", "member", "alice", collect, &k),
@@ -494,6 +497,7 @@ START_TEST(test_txn_abort)
     seal_store_term_t term = { "member", "alice" };
     ck_assert_int_eq(seal_store_put(test_self, NULL, "g", "keep", S("{\"k\":1}"),
                                     SEAL_REV_ABSENT, &term, 1, NULL), SEAL_OK);
+    expect_doc(NULL, "g", "keep", "{\"k\":1}", 1);   /* now in the read cache */
     seal_store_txn_t *txn = NULL;
     ck_assert_int_eq(seal_store_txn_begin(test_self, &txn), SEAL_OK);
     ck_assert_int_eq(seal_store_put(test_self, txn, "g", "new", S("{}"), SEAL_REV_ABSENT,
@@ -502,6 +506,7 @@ START_TEST(test_txn_abort)
                                     NULL, 0, NULL), SEAL_OK);
     ck_assert_int_eq(seal_store_delete(test_self, txn, "g", "keep", SEAL_REV_ANY), SEAL_OK);
     expect_absent(txn, "g", "keep");
+    expect_doc(NULL, "g", "keep", "{\"k\":1}", 1);
     seal_store_txn_abort(txn);
     /* None of it happened. */
     expect_absent(NULL, "g", "new");
@@ -621,6 +626,180 @@ START_TEST(test_concurrent_cas)
     snprintf(want, sizeof want, "{\"n\":%d}", N_THREADS * N_INCR);
     expect_doc(NULL, "c", "counter", want, 1 + N_THREADS * N_INCR);
     fprintf(stderr, "concurrent CAS: %d conflicts retried\n", conflicts);
+    host_close(host);
+}
+END_TEST
+
+/* ---- the read cache ---- */
+
+static void raw_exec(const char *sql)
+{
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* The cache answers repeated reads: a change made behind the store's back
+ * (which a served database never gets, see test_one_seald_per_database) is
+ * not seen until the store itself writes the key; with cache_bytes 0 it is
+ * seen at once. */
+START_TEST(test_cache_serves_reads)
+{
+    seal_host_t *host = host_open(NULL);
+    put("g", "doc", "{\"v\":1}", SEAL_REV_ABSENT, SEAL_OK);
+    expect_doc(NULL, "g", "doc", "{\"v\":1}", 1);
+    raw_exec("UPDATE docs SET json = '{\"v\":\"raw\"}' WHERE key = 'doc'");
+    expect_doc(NULL, "g", "doc", "{\"v\":1}", 1);
+    put("g", "doc", "{\"v\":2}", 1, SEAL_OK);
+    expect_doc(NULL, "g", "doc", "{\"v\":2}", 2);
+    ck_assert_int_eq(seal_store_delete(test_self, NULL, "g", "doc", 2), SEAL_OK);
+    expect_absent(NULL, "g", "doc");
+    host_close(host);
+
+    host = host_open(", \"cache_bytes\": 0");
+    put("g", "doc", "{\"v\":1}", SEAL_REV_ABSENT, SEAL_OK);
+    expect_doc(NULL, "g", "doc", "{\"v\":1}", 1);
+    raw_exec("UPDATE docs SET json = '{\"v\":\"raw\"}' WHERE key = 'doc'");
+    expect_doc(NULL, "g", "doc", "{\"v\":\"raw\"}", 1);
+    host_close(host);
+}
+END_TEST
+
+/* A small cache evicts, and what it keeps is still right. */
+START_TEST(test_cache_eviction)
+{
+    seal_host_t *host = host_open(", \"cache_bytes\": 4096");
+    char key[16], doc[64];
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 200; i++) {
+            snprintf(key, sizeof key, "k%03d", i);
+            snprintf(doc, sizeof doc, "{\"i\":%d,\"round\":%d}", i, round);
+            put("g", key, doc, round ? (uint64_t)round : SEAL_REV_ABSENT, SEAL_OK);
+            expect_doc(NULL, "g", key, doc, (uint64_t)round + 1);
+        }
+    for (int i = 199; i >= 0; i--) {
+        snprintf(key, sizeof key, "k%03d", i);
+        snprintf(doc, sizeof doc, "{\"i\":%d,\"round\":2}", i);
+        expect_doc(NULL, "g", key, doc, 3);
+    }
+    host_close(host);
+}
+END_TEST
+
+/* Readers racing a writer (plain writes, transactions committed and
+ * aborted): a read that starts after a write returned sees that write or a
+ * later one, never an older value, and the text always matches the
+ * revision. A stale cache entry breaks the first, a torn one the second. */
+#define LIN_WRITES 1500
+#define LIN_READERS 3
+
+static uint64_t lin_done;   /* the last revision whose write returned */
+static int lin_stop;
+
+static void *lin_reader(void *arg)
+{
+    long *bad = arg;
+    uint64_t last = 0;
+    while (!__atomic_load_n(&lin_stop, __ATOMIC_ACQUIRE)) {
+        uint64_t floor = __atomic_load_n(&lin_done, __ATOMIC_ACQUIRE);
+        char *json = NULL;
+        size_t len = 0;
+        uint64_t rev = 0;
+        if (seal_store_get(test_self, NULL, "g", "hot", &json, &len, &rev) != SEAL_OK) {
+            (*bad)++;
+            continue;
+        }
+        char want[48];
+        snprintf(want, sizeof want, "{\"rev\":%" PRIu64 "}", rev);
+        if (rev < floor || rev < last || strcmp(json, want) != 0 || len != strlen(want))
+            (*bad)++;
+        last = rev;
+        seal_free(json);
+    }
+    return NULL;
+}
+
+START_TEST(test_cache_linearizable)
+{
+    seal_host_t *host = host_open(", \"synchronous\": \"normal\"");
+    put("g", "hot", "{\"rev\":1}", SEAL_REV_ABSENT, SEAL_OK);
+    __atomic_store_n(&lin_done, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&lin_stop, 0, __ATOMIC_RELEASE);
+    pthread_t th[LIN_READERS];
+    long bad[LIN_READERS] = { 0 };
+    for (int i = 0; i < LIN_READERS; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, lin_reader, &bad[i]), 0);
+    uint64_t rev = 1;
+    char doc[48];
+    for (int i = 0; i < LIN_WRITES; i++) {
+        snprintf(doc, sizeof doc, "{\"rev\":%" PRIu64 "}", rev + 1);
+        if (i % 3 == 0) {
+            put("g", "hot", doc, rev, SEAL_OK);
+            rev++;
+        } else {
+            seal_store_txn_t *txn = NULL;
+            ck_assert_int_eq(seal_store_txn_begin(test_self, &txn), SEAL_OK);
+            ck_assert_int_eq(seal_store_put(test_self, txn, "g", "hot", S(doc), rev, NULL, 0,
+                                            NULL), SEAL_OK);
+            if (i % 3 == 1) {
+                ck_assert_int_eq(seal_store_txn_commit(txn), SEAL_OK);
+                rev++;
+            } else {
+                seal_store_txn_abort(txn);
+            }
+        }
+        __atomic_store_n(&lin_done, rev, __ATOMIC_RELEASE);
+    }
+    __atomic_store_n(&lin_stop, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < LIN_READERS; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_msg(bad[i] == 0, "reader %d saw %ld stale or torn documents", i, bad[i]);
+    }
+    snprintf(doc, sizeof doc, "{\"rev\":%" PRIu64 "}", rev);
+    expect_doc(NULL, "g", "hot", doc, rev);
+    host_close(host);
+}
+END_TEST
+
+/* A second server on the same database is refused at start, with a reason;
+ * --check-config (init without start) is not. */
+static seal_status_t second_rv;
+
+static void open_second(void *arg)
+{
+    (void)arg;
+    seal_host_t *h = host_open_at(dbpath, NULL, &second_rv);
+    seal_host_shutdown(h);
+    seal_host_free(h);
+}
+
+START_TEST(test_one_seald_per_database)
+{
+    seal_host_t *host = host_open(NULL);
+    seal_plugin_t *first = test_self;
+    char *log = capture_stderr(open_second, NULL);
+    ck_assert_int_eq(second_rv, SEAL_E_STATE);
+    ck_assert_msg(strstr(log, "is in use by another process") && strstr(log, dbpath),
+                  "<<%s>>", log);
+    free(log);
+    /* init alone (what --check-config runs) works beside it */
+    seal_host_t *h = seal_host_new();
+    char conf[1024];
+    snprintf(conf, sizeof conf,
+             "{\"plugin_dir\": \"%s/plugins/stores/store_sqlite/.libs\","
+             " \"plugins\": {\"store_sqlite\": {\"path\": \"%s\"}}}", builddir(), dbpath);
+    ck_assert_int_eq(seal_host_configure_string(h, conf, "check.conf"), SEAL_OK);
+    ck_assert_int_eq(seal_host_load(h), SEAL_OK);
+    ck_assert_int_eq(seal_host_init(h), SEAL_OK);
+    seal_host_free(h);
+    /* The first one is unharmed, and once it is gone the file is free. */
+    test_self = first;
+    put("g", "after", "{}", SEAL_REV_ABSENT, SEAL_OK);
+    host_close(host);
+    host = host_open(NULL);
+    expect_doc(NULL, "g", "after", "{}", 1);
     host_close(host);
 }
 END_TEST
@@ -827,6 +1006,10 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_txn_abort);
     tcase_add_test(tc, test_txn_busy);
     tcase_add_test(tc, test_concurrent_cas);
+    tcase_add_test(tc, test_cache_serves_reads);
+    tcase_add_test(tc, test_cache_eviction);
+    tcase_add_test(tc, test_cache_linearizable);
+    tcase_add_test(tc, test_one_seald_per_database);
     tcase_add_test(tc, test_reopen);
     tcase_add_test(tc, test_kill9);
     suite_add_tcase(s, tc);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sqlite3.h>
 #include <seal/seal.h>
+#include "sqlite-cache.h"
 
 /* Upper bound on open reader connections (plus the one writer). A read is
  * short, so more connections than this would only cost memory (each has
@@ -49,6 +50,8 @@ typedef struct ss_store {
     int busy_ms;
     bool sync_full;
     bool sync_init;           /* the mutexes and condvars were initialised */
+    int lock_fd;              /* holds the flock on the database (-1 before start) */
+    ss_cache_t *cache;        /* documents by key; NULL when off */
     /* Readers' pool. */
     pthread_mutex_t mu;
     pthread_cond_t conn_cv;   /* a connection went back to the pool */

@@ -10,6 +10,12 @@
  *   synchronous      "full" (default): a write that returned SEAL_OK survives
  *                    a crash and a power loss; "normal": it survives a crash
  *                    of seald, the last commits may be lost on power loss
+ *   cache_bytes      the read cache of documents by key (sqlite-cache.h),
+ *                    default 8 MiB, 0 = off
+ *
+ * A database serves one seald: start takes an exclusive flock on path-lock
+ * (the read cache relies on seeing every write), so a second seald on it
+ * refuses to start; --check-config (init only) does not take it.
  *
  * Writes run in BEGIN IMMEDIATE transactions (or a savepoint inside the
  * caller's transaction), so the revision check and the write are atomic.
@@ -19,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sqlite-conn.h"
@@ -81,6 +89,8 @@ static seal_status_t write_leave(ss_store_t *st, void *txn, ss_conn_t *c, seal_s
         rv = ss_exec(st, c, SS_COMMIT);
     if (rv != SEAL_OK && !sqlite3_get_autocommit(c->db))
         ss_exec(st, c, SS_ROLLBACK);
+    /* Before the slot goes: the next session's marks are its own. */
+    ss_cache_settle(st->cache);
     ss_writer_release(st, c);
     return rv;
 }
@@ -176,6 +186,16 @@ static seal_status_t op_get(void *ctx, void *txn, const char *ns, const char *ke
         *json = NULL;
     if (!ns || !key)
         return SEAL_E_INVAL;
+    /* A transaction reads through its own connection: it may see its own
+     * uncommitted writes, which the cache never holds. */
+    uint64_t ticket = 0;
+    enum ss_cache_result cr = SS_CACHE_BYPASS;
+    if (!txn)
+        cr = ss_cache_get(st->cache, ns, key, json, len, rev, &ticket);
+    if (cr == SS_CACHE_HIT)
+        return SEAL_OK;
+    if (cr == SS_CACHE_NOMEM)
+        return SEAL_E_NOMEM;
     ss_conn_t *c;
     seal_status_t rv = conn_enter(st, txn, &c);
     if (rv != SEAL_OK)
@@ -203,8 +223,11 @@ static seal_status_t op_get(void *ctx, void *txn, const char *ns, const char *ke
                 }
                 if (rv == SEAL_OK && len)
                     *len = n;
+                uint64_t r = (uint64_t)sqlite3_column_int64(s, 1);
                 if (rv == SEAL_OK && rev)
-                    *rev = (uint64_t)sqlite3_column_int64(s, 1);
+                    *rev = r;
+                if (rv == SEAL_OK && cr == SS_CACHE_MISS)
+                    ss_cache_fill(st->cache, ticket, ns, key, text, n, r);
             }
         } else if (rc == SQLITE_DONE) {
             rv = SEAL_E_NOTFOUND;
@@ -231,6 +254,7 @@ static seal_status_t op_put(void *ctx, void *txn, const char *ns, const char *ke
     seal_status_t rv = write_enter(st, txn, &c);
     if (rv != SEAL_OK)
         return rv;
+    ss_cache_mark(st->cache, ns, key);
     uint64_t cur = 0, next = 1;
     rv = current_rev(st, c, ns, key, &cur);
     bool exists = rv == SEAL_OK;
@@ -273,6 +297,7 @@ static seal_status_t op_del(void *ctx, void *txn, const char *ns, const char *ke
     seal_status_t rv = write_enter(st, txn, &c);
     if (rv != SEAL_OK)
         return rv;
+    ss_cache_mark(st->cache, ns, key);
     uint64_t cur = 0;
     rv = current_rev(st, c, ns, key, &cur);
     if (rv == SEAL_OK && expect_rev != SEAL_REV_ANY && cur != expect_rev)
@@ -420,6 +445,9 @@ static void store_free(ss_store_t *st)
     if (!st)
         return;
     ss_pool_fini(st);
+    ss_cache_free(st->cache);
+    if (st->lock_fd >= 0)
+        close(st->lock_fd);   /* the file stays: unlinking a lock file races */
     free(st->path);
     free(st);
 }
@@ -478,10 +506,12 @@ static seal_status_t read_conf(ss_store_t *st, seal_plugin_t *self, const seal_c
 {
     const seal_conf_t *conf = seal_plugin_conf(self);
     const char *path, *sync;
-    int64_t busy;
+    int64_t busy, cache_bytes;
     seal_status_t rv = seal_conf_string(conf, "path", SEAL_STATEDIR "/seal.db", &path);
     if (rv == SEAL_OK)
         rv = seal_conf_int(conf, "busy_timeout_ms", 5000, 0, INT_MAX, &busy);
+    if (rv == SEAL_OK)
+        rv = seal_conf_int(conf, "cache_bytes", 8 << 20, 0, (int64_t)1 << 30, &cache_bytes);
     if (rv == SEAL_OK)
         rv = seal_conf_string(conf, "synchronous", "full", &sync);
     if (rv != SEAL_OK)
@@ -500,8 +530,10 @@ static seal_status_t read_conf(ss_store_t *st, seal_plugin_t *self, const seal_c
         return seal_conf_error(self, *path_node,
                                "\"%s\": a file path is required (no in-memory database)", path);
     st->busy_ms = (int)busy;
+    int err;
+    st->cache = ss_cache_new((size_t)cache_bytes, &err);
     st->path = strdup(path);
-    return st->path ? SEAL_OK : SEAL_E_NOMEM;
+    return st->path && !err ? SEAL_OK : SEAL_E_NOMEM;
 }
 
 static seal_status_t ss_init(seal_plugin_t *self)
@@ -514,6 +546,7 @@ static seal_status_t ss_init(seal_plugin_t *self)
     if (!st)
         return SEAL_E_NOMEM;
     st->self = self;
+    st->lock_fd = -1;
     const seal_conf_t *path_node = NULL;
     seal_status_t rv = read_conf(st, self, &path_node);
     if (rv == SEAL_OK)
@@ -545,10 +578,40 @@ static seal_status_t ss_init(seal_plugin_t *self)
     return SEAL_OK;
 }
 
+/* The database is this seald's alone from start on: the read cache would
+ * not see another process's writes, and two servers sharing one state
+ * would each distribute their own group keys. The flock is on path-lock,
+ * never on the database itself: closing any descriptor of the database
+ * would drop the POSIX locks SQLite holds on it in this process. */
 static seal_status_t ss_start(seal_plugin_t *self)
 {
-    (void)self;
-    return SEAL_OK;
+    ss_store_t *st = seal_plugin_data(self);
+    size_t n = strlen(st->path) + sizeof "-lock";
+    char *lock_path = malloc(n);
+    if (!lock_path)
+        return SEAL_E_NOMEM;
+    snprintf(lock_path, n, "%s-lock", st->path);
+    seal_status_t rv = SEAL_OK;
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        seal_log(self, SEAL_LOG_ERR, "cannot open \"%s\": %s", lock_path, strerror(errno));
+        rv = SEAL_E_IO;
+    } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK) {
+            seal_log(self, SEAL_LOG_ERR, "database \"%s\" is in use by another process"
+                     " (another seald?): a database serves one seald", st->path);
+            rv = SEAL_E_STATE;
+        } else {
+            seal_log(self, SEAL_LOG_ERR, "cannot lock \"%s\": %s", lock_path, strerror(e));
+            rv = SEAL_E_IO;
+        }
+    } else {
+        st->lock_fd = fd;
+    }
+    free(lock_path);
+    return rv;
 }
 
 static void ss_stop(seal_plugin_t *self)
@@ -558,7 +621,14 @@ static void ss_stop(seal_plugin_t *self)
 
 static void ss_fini(seal_plugin_t *self)
 {
-    store_free(seal_plugin_data(self));
+    ss_store_t *st = seal_plugin_data(self);
+    ss_cache_stats_t cs;
+    ss_cache_stats(st ? st->cache : NULL, &cs);
+    if (st && st->cache)
+        seal_log(self, SEAL_LOG_INFO, "read cache: %llu hits, %llu misses, %llu evictions",
+                 (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+                 (unsigned long long)cs.evictions);
+    store_free(st);
     seal_plugin_set_data(self, NULL);
 }
 
