@@ -362,8 +362,12 @@ seal_status_t seal_http_call(seal_plugin_t *self, const seal_http_call_t *call,
     SET(CURLOPT_WRITEFUNCTION, on_data);
     SET(CURLOPT_WRITEDATA, k);
     SET(CURLOPT_PRIVATE, k);
-    if (call->ca_file)
+    /* A configured CA is the only trust: libcurl would otherwise add its
+     * built-in CA directory (Debian's: /etc/ssl/certs) to it. */
+    if (call->ca_file) {
         SET(CURLOPT_CAINFO, call->ca_file);
+        SET(CURLOPT_CAPATH, NULL);
+    }
     if (call->cert_file)
         SET(CURLOPT_SSLCERT, call->cert_file);
     if (call->key_file)

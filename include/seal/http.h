@@ -84,7 +84,7 @@ typedef struct seal_http_call {
     const void *body;            /* copied */
     size_t body_len;
     long timeout_ms;             /* 0: 10 s */
-    const char *ca_file;         /* trust anchors (PEM); NULL: system store */
+    const char *ca_file;         /* the only trust anchors (PEM); NULL: system store */
     const char *cert_file;       /* client certificate for mutual TLS, or NULL */
     const char *key_file;
 } seal_http_call_t;

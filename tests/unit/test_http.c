@@ -4,12 +4,16 @@
  * authorization hook, and libcurl talks to 127.0.0.1:<ephemeral port>. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1014,6 +1018,49 @@ START_TEST(https_basic)
 }
 END_TEST
 
+/* An outbound call's ca_file is its only trust: a CA in the system store
+ * does not vouch for a server then. The system store is faked with a
+ * private mount namespace, /etc/ssl/certs bound to a directory holding the
+ * test CA; where namespaces are not allowed the check is skipped (said). */
+START_TEST(outbound_ca_file_is_the_only_trust)
+{
+    char dir[160];
+    snprintf(dir, sizeof dir, "%s", pf("system-certs"));
+    ck_assert_int_eq(mkdir(dir, 0700) == 0 || errno == EEXIST, 1);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "cp %s %s/", pf("ca.pem"), dir);
+    ck_assert_int_eq(system(cmd), 0);
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0
+        || mount(dir, "/etc/ssl/certs", NULL, MS_BIND, NULL) != 0) {
+        fprintf(stderr, "outbound_ca_file_is_the_only_trust: skipped: no private mount"
+                " namespace here (%s)\n", strerror(errno));
+        return;
+    }
+    char block[1024];
+    snprintf(block, sizeof block,
+             "{ \"listen\": [\"127.0.0.1:0\"], \"threads\": 2,"
+             "  \"tls\": { \"cert\": \"%s\", \"key\": \"%s\" } }", pf("server.pem"), pf("server.key"));
+    start_host(block, 0);
+    char u[512];
+    snprintf(u, sizeof u, "%s", surl("/healthz"));
+    /* The system store (now the test CA) verifies the server... */
+    call_wait_t w;
+    wait_init(&w);
+    seal_http_call_t c = { .struct_size = sizeof c, .url = u };
+    ck_assert_int_eq(seal_http_call(tp_self, &c, on_done, &w), SEAL_OK);
+    ck_assert(wait_done(&w, 10));
+    ck_assert_int_eq(w.st, SEAL_OK);
+    /* ...but not for a call naming another CA, kept-alive connection or not. */
+    for (int i = 0; i < 2; i++) {
+        wait_init(&w);
+        c.ca_file = pf("rogue.pem");
+        ck_assert_int_eq(seal_http_call(tp_self, &c, on_done, &w), SEAL_OK);
+        ck_assert(wait_done(&w, 10));
+        ck_assert_int_eq(w.st, SEAL_E_CRYPTO);
+    }
+}
+END_TEST
+
 START_TEST(client_cert_optional)
 {
     start_tls("optional", 1, 0);
@@ -1138,6 +1185,7 @@ static Suite *http_suite(void)
     tcase_add_checked_fixture(tls, setup, teardown);
     tcase_set_timeout(tls, 60);
     tcase_add_test(tls, https_basic);
+    tcase_add_test(tls, outbound_ca_file_is_the_only_trust);
     tcase_add_test(tls, client_cert_optional);
     tcase_add_test(tls, client_cert_required);
     tcase_add_test(tls, mtls_off_needs_the_hook);
