@@ -78,7 +78,10 @@ def settings(name, port, tmp):
         "im": {"issuer": issuer, "kek_file": os.path.join(tmp, "im.kek")},
         "km": {"kms_uri": "kms.bench.example", "master_key_file": os.path.join(tmp, "km.kek")},
         "seal_x1": {"gms_uri": "sip:gms@bench.example"},
-        "authz_jwt": {"issuers": [{"issuer": issuer, "jwks_uri": issuer + "/oidc/v1/jwks"}]},
+        # As the sample configuration: the issuer's own CA, not the system
+        # store (whose 400-odd certificates cost about 7.7 MB once loaded).
+        "authz_jwt": {"issuers": [{"issuer": issuer, "jwks_uri": issuer + "/oidc/v1/jwks",
+                                   "ca_file": os.path.join(tmp, "pki", "ca.pem")}]},
     }.get(name, {})
 
 
