@@ -140,6 +140,11 @@ struct json_object *sc_json_body(sealclient_t *c, const sc_resp_t *r, const char
 /* Records an OAuth error answer ({"error": ...}) or a protocol error. */
 int sc_oauth_error(sealclient_t *c, const sc_resp_t *r, const char *what);
 int sc_is_https(const char *url);
+/* The transport options every exchange of the library sets on its handle:
+ * the URL, https only, no redirects, timeouts, peer and host verification
+ * against the handle's trust anchors alone (c->cacert, else the system
+ * store), the User-Agent. */
+void sc_curl_transport(const sealclient_t *c, void *h /* CURL * */, const char *url);
 
 /* discovery.c */
 int sc_discover(sealclient_t *c);
