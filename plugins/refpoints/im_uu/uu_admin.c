@@ -84,9 +84,15 @@ static seal_status_t reply(seal_request_t *req, seal_status_t st, unsigned ok_st
     return r;
 }
 
-static seal_status_t h_user_add(seal_request_t *req, void *user)
+/* Users and clients are administered alike: add, list, disable. */
+typedef seal_status_t (*add_fn)(void *user, const char *json, size_t len, char **out,
+                                size_t *out_len, seal_im_error_t *err);
+/* list, and key rotation: no input, a JSON answer */
+typedef seal_status_t (*out_fn)(void *user, char **out, size_t *out_len);
+typedef seal_status_t (*disable_fn)(void *user, const char *id);
+
+static seal_status_t op_add(uu_ctx_t *u, seal_request_t *req, add_fn add, const char *what)
 {
-    uu_ctx_t *u = user;
     const char *body;
     size_t len;
     if (!admin_ok(u, req) || json_body(req, &body, &len) != 0)
@@ -94,77 +100,71 @@ static seal_status_t h_user_add(seal_request_t *req, void *user)
     char *out = NULL;
     size_t out_len = 0;
     seal_im_error_t err = {0};
-    seal_status_t st = u->im->user_add(u->im_user, body, len, &out, &out_len, &err);
+    seal_status_t st = add(u->im_user, body, len, &out, &out_len, &err);
     if (st == SEAL_E_INVAL && err.http_status == 409)
         st = SEAL_E_EXISTS;
-    return reply(req, st, 201, out, out_len, &err, "the user cannot be added");
+    return reply(req, st, 201, out, out_len, &err, what);
+}
+
+static seal_status_t op_out(uu_ctx_t *u, seal_request_t *req, out_fn fn, const char *what)
+{
+    if (!admin_ok(u, req))
+        return SEAL_OK;
+    char *out = NULL;
+    size_t len = 0;
+    seal_status_t st = fn(u->im_user, &out, &len);
+    return reply(req, st, 200, out, len, NULL, what);
+}
+
+static seal_status_t op_disable(uu_ctx_t *u, seal_request_t *req, disable_fn disable,
+                                const char *param, const char *what)
+{
+    if (!admin_ok(u, req))
+        return SEAL_OK;
+    seal_status_t st = disable(u->im_user, seal_request_path_param(req, param));
+    return reply(req, st, 204, NULL, 0, NULL, what);
+}
+
+static seal_status_t h_user_add(seal_request_t *req, void *user)
+{
+    uu_ctx_t *u = user;
+    return op_add(u, req, u->im->user_add, "the user cannot be added");
 }
 
 static seal_status_t h_user_list(seal_request_t *req, void *user)
 {
     uu_ctx_t *u = user;
-    if (!admin_ok(u, req))
-        return SEAL_OK;
-    char *out = NULL;
-    size_t len = 0;
-    seal_status_t st = u->im->user_list(u->im_user, &out, &len);
-    return reply(req, st, 200, out, len, NULL, "users");
+    return op_out(u, req, u->im->user_list, "users");
 }
 
 static seal_status_t h_user_disable(seal_request_t *req, void *user)
 {
     uu_ctx_t *u = user;
-    if (!admin_ok(u, req))
-        return SEAL_OK;
-    seal_status_t st = u->im->user_disable(u->im_user, seal_request_path_param(req, "userId"));
-    return reply(req, st, 204, NULL, 0, NULL, "no such user");
+    return op_disable(u, req, u->im->user_disable, "userId", "no such user");
 }
 
 static seal_status_t h_client_add(seal_request_t *req, void *user)
 {
     uu_ctx_t *u = user;
-    const char *body;
-    size_t len;
-    if (!admin_ok(u, req) || json_body(req, &body, &len) != 0)
-        return SEAL_OK;
-    char *out = NULL;
-    size_t out_len = 0;
-    seal_im_error_t err = {0};
-    seal_status_t st = u->im->client_add(u->im_user, body, len, &out, &out_len, &err);
-    if (st == SEAL_E_INVAL && err.http_status == 409)
-        st = SEAL_E_EXISTS;
-    return reply(req, st, 201, out, out_len, &err, "the client cannot be registered");
+    return op_add(u, req, u->im->client_add, "the client cannot be registered");
 }
 
 static seal_status_t h_client_list(seal_request_t *req, void *user)
 {
     uu_ctx_t *u = user;
-    if (!admin_ok(u, req))
-        return SEAL_OK;
-    char *out = NULL;
-    size_t len = 0;
-    seal_status_t st = u->im->client_list(u->im_user, &out, &len);
-    return reply(req, st, 200, out, len, NULL, "clients");
+    return op_out(u, req, u->im->client_list, "clients");
 }
 
 static seal_status_t h_client_disable(seal_request_t *req, void *user)
 {
     uu_ctx_t *u = user;
-    if (!admin_ok(u, req))
-        return SEAL_OK;
-    seal_status_t st = u->im->client_disable(u->im_user, seal_request_path_param(req, "clientId"));
-    return reply(req, st, 204, NULL, 0, NULL, "no such client");
+    return op_disable(u, req, u->im->client_disable, "clientId", "no such client");
 }
 
 static seal_status_t h_key_rotate(seal_request_t *req, void *user)
 {
     uu_ctx_t *u = user;
-    if (!admin_ok(u, req))
-        return SEAL_OK;
-    char *out = NULL;
-    size_t len = 0;
-    seal_status_t st = u->im->key_rotate(u->im_user, &out, &len);
-    return reply(req, st, 200, out, len, NULL, "key rotation");
+    return op_out(u, req, u->im->key_rotate, "key rotation");
 }
 
 seal_status_t uu_admin_routes(uu_ctx_t *u)
