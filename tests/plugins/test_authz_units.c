@@ -9,7 +9,7 @@
 #include <string.h>
 #include <rhonabwy.h>
 
-#include "b64url.h"
+#include "b64url/b64url.h"
 #include "jwks.h"
 #include "jwt_check.h"
 #include "token_cache.h"
@@ -18,10 +18,11 @@
 
 /* ------------------------------------------------ base64url */
 
+/* out: 64 characters */
 static int dec(const char *s, char *out)
 {
     size_t n = 0;
-    int r = b64url_decode(s, strlen(s), (uint8_t *)out, &n);
+    int r = b64url_decode(s, strlen(s), (uint8_t *)out, 63, &n);
     if (r == 0)
         out[n] = '\0';
     return r;
@@ -51,6 +52,18 @@ START_TEST(b64url_is_strict)
     ck_assert_int_eq(dec("QU D", out), -1);
     ck_assert_uint_eq(b64url_decoded_len(86), 64);
     ck_assert_uint_eq(b64url_decoded_len(5), SIZE_MAX);
+    /* A result larger than the room given is refused, not written. */
+    uint8_t small[5];
+    size_t n = 0;
+    ck_assert_int_eq(b64url_decode("Zm9vYmFy", 8, small, sizeof small, &n), -1);
+    ck_assert_int_eq(b64url_decode("Zm9vYmE", 7, small, sizeof small, &n), 0);
+    ck_assert_uint_eq(n, 5);
+    /* Encoding: lengths and the round trip. */
+    char enc[16];
+    ck_assert_uint_eq(b64url_encode((const uint8_t *)"fooba", 5, enc), 7);
+    ck_assert_str_eq(enc, "Zm9vYmE");
+    ck_assert_uint_eq(b64url_encoded_len(5), 7);
+    ck_assert_uint_eq(b64url_encoded_len(6), 8);
 }
 END_TEST
 

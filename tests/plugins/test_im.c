@@ -144,16 +144,16 @@ START_TEST(b64url_vectors)
     uint8_t back[32];
     size_t n;
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        im_b64url_encode((const uint8_t *)v[i].in, strlen(v[i].in), out);
+        b64url_encode((const uint8_t *)v[i].in, strlen(v[i].in), out);
         ck_assert_str_eq(out, v[i].out);
-        ck_assert_int_eq(im_b64url_decode(out, strlen(out), back, sizeof back, &n), 0);
+        ck_assert_int_eq(b64url_decode(out, strlen(out), back, sizeof back, &n), 0);
         ck_assert_uint_eq(n, strlen(v[i].in));
         ck_assert(memcmp(back, v[i].in, n) == 0);
     }
-    ck_assert_int_eq(im_b64url_decode("Zh", 2, back, sizeof back, &n), -1);   /* bits left */
-    ck_assert_int_eq(im_b64url_decode("Z", 1, back, sizeof back, &n), -1);
-    ck_assert_int_eq(im_b64url_decode("Zm9v+", 5, back, sizeof back, &n), -1);
-    ck_assert_int_eq(im_b64url_decode("Zm9vYmFy", 8, back, 5, &n), -1);     /* too small */
+    ck_assert_int_eq(b64url_decode("Zh", 2, back, sizeof back, &n), -1);   /* bits left */
+    ck_assert_int_eq(b64url_decode("Z", 1, back, sizeof back, &n), -1);
+    ck_assert_int_eq(b64url_decode("Zm9v+", 5, back, sizeof back, &n), -1);
+    ck_assert_int_eq(b64url_decode("Zm9vYmFy", 8, back, 5, &n), -1);     /* too small */
 }
 END_TEST
 

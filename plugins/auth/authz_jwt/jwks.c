@@ -11,7 +11,7 @@
 #include <gmp.h>
 #include <nettle/ecc-curve.h>
 #include <nettle/ecc.h>
-#include "b64url.h"
+#include "b64url/b64url.h"
 #include "jose.h"
 #include "jwks.h"
 #include "jwt_json.h"
@@ -42,8 +42,8 @@ static int octets_ok(const char *s, size_t len, size_t n)
 {
     uint8_t buf[64];
     size_t got = 0;
-    return s && b64url_decoded_len(len) == n && n <= sizeof buf &&
-           b64url_decode(s, len, buf, &got) == 0 && got == n;
+    return s && b64url_decoded_len(len) == n &&
+           b64url_decode(s, len, buf, sizeof buf, &got) == 0 && got == n;
 }
 
 /* A P-256 coordinate into 32 octets. RFC 7518 6.2.1.2 wants the full 32,
@@ -54,7 +54,7 @@ static int coord_read(const char *s, size_t len, uint8_t out[32])
 {
     uint8_t buf[33];
     size_t n = b64url_decoded_len(len), got = 0;
-    if (!s || n == 0 || n > 32 || b64url_decode(s, len, buf, &got) != 0)
+    if (!s || n == 0 || n > 32 || b64url_decode(s, len, buf, sizeof buf, &got) != 0)
         return 0;
     memset(out, 0, 32 - got);
     memcpy(out + 32 - got, buf, got);

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "b64url.h"
+#include "b64url/b64url.h"
 #include "jose.h"
 #include "jwt_check.h"
 #include "jwt_json.h"
@@ -73,7 +73,7 @@ static uint8_t *decode_part(const char *s, size_t len, size_t *out_len)
     uint8_t *buf = malloc(n + 1);
     if (!buf)
         return NULL;
-    if (b64url_decode(s, len, buf, out_len) != 0) {
+    if (b64url_decode(s, len, buf, n, out_len) != 0) {
         free(buf);
         return NULL;
     }

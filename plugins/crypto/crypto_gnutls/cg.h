@@ -12,6 +12,7 @@
 #include <gnutls/abstract.h>
 #include <seal/types.h>
 #include <seal/crypto.h>
+#include "b64url/b64url.h"
 #include "ibc/ibc.h"
 
 #define CG_POINT_MAX IBC_SAKKE_POINT_LEN   /* the largest value a key holds (Z, RSK) */
@@ -35,11 +36,8 @@ typedef struct cg_key {
 
 /* cg_util.c */
 seal_status_t cg_status_gnutls(int rc);        /* GnuTLS error -> SEAL_E_* */
-/* base64url (RFC 4648 5) without padding. Encode: out has room for
- * cg_b64url_len(n) + 1 octets (NUL-terminated). Decode: strict (no padding,
- * no whitespace, canonical last character); exactly want octets. */
-size_t cg_b64url_len(size_t n);
-void cg_b64url_encode(const uint8_t *in, size_t n, char *out);
+/* A strict base64url value (lib/b64url) of exactly want octets; out is
+ * wiped when it is not one (it may be a private key). */
 int cg_b64url_decode(const char *in, size_t in_len, uint8_t *out, size_t want);
 /* ibc_random_fn over gnutls_rnd; ctx is an int flag set to non-zero when
  * the generator fails (the output is then unusable). */

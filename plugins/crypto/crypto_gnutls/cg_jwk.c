@@ -99,7 +99,7 @@ done:
 static void b64_member(cg_buf *b, const char *name, const uint8_t *v, size_t n)
 {
     char enc[64];   /* 32 octets -> 43 characters */
-    cg_b64url_encode(v, n, enc);
+    b64url_encode(v, n, enc);
     cg_buf_str(b, ",\"");
     cg_buf_str(b, name);
     cg_buf_str(b, "\":\"");
@@ -126,7 +126,7 @@ static seal_status_t thumbprint(const cg_key *k, char out[44])
     int rc = gnutls_hash_fast(GNUTLS_DIG_SHA256, b.p, b.len, h);
     free(b.p);
     if (rc < 0) return cg_status_gnutls(rc);
-    cg_b64url_encode(h, 32, out);
+    b64url_encode(h, 32, out);
     return SEAL_OK;
 }
 

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Status mapping, base64url (RFC 4648 section 5, no padding, as JOSE uses
- * it: RFC 7515 section 2), the random source lib/ibc draws from, and a
- * small output buffer for the exports. */
+/* Status mapping, fixed-length base64url values (JWK members), the random
+ * source lib/ibc draws from, and a small output buffer for the exports. */
 #include <stdlib.h>
 #include <string.h>
 #include <gnutls/crypto.h>
@@ -30,67 +29,11 @@ seal_status_t cg_status_gnutls(int rc)
     }
 }
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-size_t cg_b64url_len(size_t n)
-{
-    return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0);
-}
-
-void cg_b64url_encode(const uint8_t *in, size_t n, char *out)
-{
-    size_t o = 0, i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        out[o++] = b64url[v >> 18];
-        out[o++] = b64url[(v >> 12) & 63];
-        out[o++] = b64url[(v >> 6) & 63];
-        out[o++] = b64url[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        out[o++] = b64url[v >> 18];
-        out[o++] = b64url[(v >> 12) & 63];
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-        out[o++] = b64url[v >> 18];
-        out[o++] = b64url[(v >> 12) & 63];
-        out[o++] = b64url[(v >> 6) & 63];
-    }
-    out[o] = '\0';
-}
-
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-}
-
 int cg_b64url_decode(const char *in, size_t in_len, uint8_t *out, size_t want)
 {
-    if (in_len != cg_b64url_len(want)) return -1;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < in_len; i++) {
-        int v = b64val((unsigned char)in[i]);
-        if (v < 0) return -1;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    /* The unused low bits of the last character must be zero, so that one
-     * value has one encoding. */
-    if (acc != 0 || o != want) {
+    size_t got = 0;
+    if (in_len != b64url_encoded_len(want) || b64url_decode(in, in_len, out, want, &got) != 0
+        || got != want) {
         cg_wipe(out, want);
         return -1;
     }

@@ -111,7 +111,7 @@ static seal_status_t secret_mac(im_ctx_t *c, const char *secret, char out[IM_TOK
                                         sizeof c->secret_key, secret, strlen(secret), mac,
                                         sizeof mac);
     if (st == SEAL_OK)
-        im_b64url_encode(mac, sizeof mac, out);
+        b64url_encode(mac, sizeof mac, out);
     return st;
 }
 

@@ -180,7 +180,7 @@ static char *peek_kid(const char *token)
     uint8_t buf[1024];
     size_t len = 0;
     if (!dot || (size_t)(dot - token) > 1360
-        || im_b64url_decode(token, (size_t)(dot - token), buf, sizeof buf - 1, &len) != 0)
+        || b64url_decode(token, (size_t)(dot - token), buf, sizeof buf - 1, &len) != 0)
         return NULL;
     struct json_object *h = im_json_parse((const char *)buf, len);
     const char *kid = im_jstr(h, "kid");

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <seal/seal.h>
 #include <seal/services/im.h>
+#include "b64url/b64url.h"
 
 /* Store namespaces (README "Store layout"). */
 #define IM_NS_USERS   "im.users"
@@ -79,10 +80,6 @@ typedef struct im_ctx {
 
 /* ---- im_util.c ---- */
 int64_t im_now(void);
-/* base64url without padding; out has room for 4*ceil(n/3)+1. */
-size_t im_b64url_encode(const uint8_t *in, size_t n, char *out);
-/* -1 on a bad character or length; *out_len the octets written. */
-int im_b64url_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *out_len);
 /* A fresh opaque token: 32 random octets, base64url (IM_TOKEN_CHARS). */
 seal_status_t im_random_token(im_ctx_t *c, char out[IM_TOKEN_CHARS + 1]);
 /* The store key of an opaque token: base64url(SHA-256(token)). */

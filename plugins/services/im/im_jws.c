@@ -48,7 +48,7 @@ static struct json_object *part_object(const char *b64, size_t n, uint8_t **raw,
 {
     uint8_t *buf = malloc(n * 3 / 4 + 1);
     size_t len = 0;
-    if (!buf || im_b64url_decode(b64, n, buf, n * 3 / 4 + 1, &len) != 0) {
+    if (!buf || b64url_decode(b64, n, buf, n * 3 / 4 + 1, &len) != 0) {
         free(buf);
         return NULL;
     }
@@ -102,7 +102,7 @@ int im_jwt_verify(seal_plugin_t *self, const char *token, im_jwk_lookup_fn looku
         goto out;
     }
     if (!(c = part_object(p, plen, &pay, &pay_len))
-        || im_b64url_decode(s, slen, sig, sizeof sig, &sig_len) != 0
+        || b64url_decode(s, slen, sig, sizeof sig, &sig_len) != 0
         || !im_jwt_lib_agrees(token, es256, pay, pay_len))
         goto out;
     rc = IM_JWT_KID;

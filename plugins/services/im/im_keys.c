@@ -71,8 +71,8 @@ static struct json_object *key_doc(im_ctx_t *c, seal_crypto_key_t *key, char kid
         || seal_crypto_aes_gcm_seal(c->self, c->kek, sizeof c->kek, iv, sizeof iv, aad,
                                     strlen(aad), secret, secret_len, ct, sizeof ct) != SEAL_OK)
         goto out;
-    im_b64url_encode(iv, sizeof iv, iv64);
-    im_b64url_encode(ct, secret_len + SEAL_CRYPTO_GCM_TAG_LEN, ct64);
+    b64url_encode(iv, sizeof iv, iv64);
+    b64url_encode(ct, secret_len + SEAL_CRYPTO_GCM_TAG_LEN, ct64);
     doc = json_object_new_object();
     if (!doc || im_jadd_str(doc, "kid", kid) || im_jadd_str(doc, "alg", "ES256")
         || im_jadd_int(doc, "created", im_now()) || im_jadd_int(doc, "retired", 0)
@@ -101,8 +101,8 @@ static int key_unwrap(im_ctx_t *c, struct json_object *doc, im_key_t *k)
     int rc = -1;
     if (!kid || strlen(kid) >= IM_KID_MAX || !iv64 || !ct64
         || !json_object_object_get_ex(doc, "jwk", &jwk)
-        || im_b64url_decode(iv64, strlen(iv64), iv, sizeof iv, &iv_len) != 0
-        || im_b64url_decode(ct64, strlen(ct64), ct, sizeof ct, &ct_len) != 0
+        || b64url_decode(iv64, strlen(iv64), iv, sizeof iv, &iv_len) != 0
+        || b64url_decode(ct64, strlen(ct64), ct, sizeof ct, &ct_len) != 0
         || iv_len != SEAL_CRYPTO_GCM_IV_LEN || ct_len <= SEAL_CRYPTO_GCM_TAG_LEN
         || aad_for(kid, aad, sizeof aad) != SEAL_OK) {
         seal_log(c->self, SEAL_LOG_ERR, "signing key %s: malformed record", kid ? kid : "?");
@@ -441,14 +441,14 @@ char *im_jws_sign(im_ctx_t *c, const char *typ, struct json_object *claims)
         size_t cap = 4 * ((size_t)hlen + clen) / 3 + 8 + 2 + 90;
         out = hlen > 0 && (size_t)hlen < sizeof header ? malloc(cap) : NULL;
         if (out) {
-            size_t o = im_b64url_encode((const uint8_t *)header, (size_t)hlen, out);
+            size_t o = b64url_encode((const uint8_t *)header, (size_t)hlen, out);
             out[o++] = '.';
-            o += im_b64url_encode((const uint8_t *)payload, clen, out + o);
+            o += b64url_encode((const uint8_t *)payload, clen, out + o);
             uint8_t sig[SEAL_CRYPTO_SIG_MAX];
             size_t sig_len = 0;
             if (seal_crypto_sign(k->key, out, o, sig, sizeof sig, &sig_len) == SEAL_OK) {
                 out[o++] = '.';
-                im_b64url_encode(sig, sig_len, out + o);
+                b64url_encode(sig, sig_len, out + o);
             } else {
                 free(out);
                 out = NULL;

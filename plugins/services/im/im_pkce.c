@@ -29,6 +29,6 @@ int im_pkce_s256_check(seal_plugin_t *self, const char *verifier, const char *ch
     if (seal_crypto_hash(self, SEAL_CRYPTO_SHA256, verifier, strlen(verifier), h, sizeof h)
         != SEAL_OK)
         return 0;
-    im_b64url_encode(h, sizeof h, enc);
+    b64url_encode(h, sizeof h, enc);
     return im_ct_equal(enc, challenge, 43);
 }

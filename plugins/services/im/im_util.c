@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Small helpers of the identity management service: base64url (RFC 4648
- * 5, no padding, as JOSE uses it), opaque tokens, JSON and store access,
+/* Small helpers of the identity management service: opaque tokens, JSON
+ * and store access,
  * scope lists (RFC 6749 3.3) and the sweep of expired records. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,75 +16,12 @@ int64_t im_now(void)
     return (int64_t)ts.tv_sec;
 }
 
-static const char B64U[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-size_t im_b64url_encode(const uint8_t *in, size_t n, char *out)
-{
-    size_t o = 0, i = 0;
-    for (; i + 2 < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        out[o++] = B64U[v >> 18 & 63];
-        out[o++] = B64U[v >> 12 & 63];
-        out[o++] = B64U[v >> 6 & 63];
-        out[o++] = B64U[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        out[o++] = B64U[v >> 18 & 63];
-        out[o++] = B64U[v >> 12 & 63];
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-        out[o++] = B64U[v >> 18 & 63];
-        out[o++] = B64U[v >> 12 & 63];
-        out[o++] = B64U[v >> 6 & 63];
-    }
-    out[o] = '\0';
-    return o;
-}
-
-static int b64u_val(char ch)
-{
-    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
-    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
-    if (ch == '-') return 62;
-    if (ch == '_') return 63;
-    return -1;
-}
-
-int im_b64url_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *out_len)
-{
-    if (n % 4 == 1)
-        return -1;
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64u_val(in[i]);
-        if (v < 0)
-            return -1;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o >= cap)
-                return -1;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    /* Leftover bits must be zero (canonical encoding). */
-    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
-        return -1;
-    *out_len = o;
-    return 0;
-}
-
 seal_status_t im_random_token(im_ctx_t *c, char out[IM_TOKEN_CHARS + 1])
 {
     uint8_t r[32];
     seal_status_t st = seal_crypto_random(c->self, r, sizeof r);
     if (st == SEAL_OK)
-        im_b64url_encode(r, sizeof r, out);
+        b64url_encode(r, sizeof r, out);
     else
         out[0] = '\0';
     memset(r, 0, sizeof r);
@@ -97,7 +34,7 @@ seal_status_t im_token_key(im_ctx_t *c, const char *token, char out[IM_TOKEN_CHA
     seal_status_t st = seal_crypto_hash(c->self, SEAL_CRYPTO_SHA256, token, strlen(token), h,
                                         sizeof h);
     if (st == SEAL_OK)
-        im_b64url_encode(h, sizeof h, out);
+        b64url_encode(h, sizeof h, out);
     else
         out[0] = '\0';
     return st;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Strict base64url decoding (RFC 4648 section 5, no padding). */
+/* Strict base64url (RFC 4648 section 5, no padding). */
 #include "b64url.h"
 
 static int value(unsigned char c)
@@ -24,9 +24,10 @@ size_t b64url_decoded_len(size_t len)
     return len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
 }
 
-int b64url_decode(const char *in, size_t len, uint8_t *out, size_t *out_len)
+int b64url_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
-    if (b64url_decoded_len(len) == SIZE_MAX)
+    size_t n = b64url_decoded_len(len);
+    if (n == SIZE_MAX || n > cap)
         return -1;
     uint32_t acc = 0;
     unsigned bits = 0;
@@ -50,7 +51,12 @@ int b64url_decode(const char *in, size_t len, uint8_t *out, size_t *out_len)
     return 0;
 }
 
-void b64url_encode(const uint8_t *in, size_t len, char *out)
+size_t b64url_encoded_len(size_t len)
+{
+    return len / 3 * 4 + (len % 3 ? len % 3 + 1 : 0);
+}
+
+size_t b64url_encode(const uint8_t *in, size_t len, char *out)
 {
     static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t o = 0, i = 0;
@@ -71,4 +77,5 @@ void b64url_encode(const uint8_t *in, size_t len, char *out)
         out[o++] = a[(v & 15) << 2];
     }
     out[o] = '\0';
+    return o;
 }
