@@ -5,6 +5,7 @@
  * hashing, base64url, scope lists and the login throttle of im. PKCE and
  * the random parts run through the crypto ABI of an in-process host with
  * crypto_gnutls. */
+#include <argon2.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,36 @@ START_TEST(scope_lists)
 END_TEST
 
 /* ---- passwords (argon2id) ---- */
+
+/* The decoy that unknown user names are checked against: libargon2 parses
+ * it and hashes the password with the configured cost before comparing (a
+ * decoding error would answer at once, and the timing would tell which
+ * names exist), and no password matches it. */
+START_TEST(password_decoy)
+{
+    im_a2_t a = { 2, 2048, 1 };
+    uint8_t salt[16], digest[32];
+    for (int round = 0; round < 64; round++) {
+        for (size_t i = 0; i < sizeof salt; i++)
+            salt[i] = (uint8_t)(round * 37 + i * 11);
+        for (size_t i = 0; i < sizeof digest; i++)
+            digest[i] = (uint8_t)(round * 53 + i * 7 + 0xf0);   /* '+' and '/' appear */
+        char *d = im_password_decoy(&a, salt, digest);
+        ck_assert_ptr_nonnull(d);
+        char *real = im_password_hash(&a, salt, "pw");
+        ck_assert_ptr_nonnull(real);
+        /* the same parameters and salt as a real hash: only the digest differs */
+        size_t head = strrchr(real, '$') - real;
+        ck_assert_msg(strncmp(d, real, head + 1) == 0, "%s vs %s", d, real);
+        ck_assert_uint_eq(strlen(d), strlen(real));
+        ck_assert_int_eq(argon2id_verify(d, "pw", 2), ARGON2_VERIFY_MISMATCH);
+        ck_assert_int_eq(argon2id_verify(d, "", 0), ARGON2_VERIFY_MISMATCH);
+        ck_assert_int_eq(im_password_verify(d, "pw"), 0);
+        free(real);
+        free(d);
+    }
+}
+END_TEST
 
 START_TEST(password_round_trip)
 {
@@ -357,6 +388,7 @@ int main(void)
     tcase_add_test(pure, basic_and_bearer);
     tcase_add_test(pure, escaping);
     tcase_add_test(pure, b64url_vectors);
+    tcase_add_test(pure, password_decoy);
     tcase_add_test(pure, scope_lists);
     tcase_add_test(pure, password_round_trip);
     tcase_add_test(pure, throttle_backoff);

@@ -122,20 +122,15 @@ static seal_status_t im_start(seal_plugin_t *self)
     if (st != SEAL_OK)
         return st;
     /* A hash to check against when the user does not exist, so that the
-     * answer takes as long as for a wrong password. */
-    uint8_t salt[16];
-    char pw[IM_TOKEN_CHARS + 1];
+     * answer takes as long as for a wrong password. A decoy, not a real
+     * hash: hashing here cost a whole argon2id at every start. */
+    uint8_t rnd[16 + 32];
     im_a2_t a = { c->a2_t, c->a2_m_kib, c->a2_p };
-    if ((st = seal_crypto_random(self, salt, sizeof salt)) != SEAL_OK
-        || (st = im_random_token(c, pw)) != SEAL_OK)
+    if ((st = seal_crypto_random(self, rnd, sizeof rnd)) != SEAL_OK)
         return st;
-    c->dummy_hash = im_password_hash(&a, salt, pw);
-    memset(pw, 0, sizeof pw);
-    if (!c->dummy_hash) {
-        seal_log(self, SEAL_LOG_ERR, "argon2id failed with t=%u m=%u KiB p=%u", a.t, a.m_kib,
-                 a.p);
+    c->dummy_hash = im_password_decoy(&a, rnd, rnd + 16);
+    if (!c->dummy_hash)
         return SEAL_E_NOMEM;
-    }
     seal_log(self, SEAL_LOG_INFO, "issuer %s, %zu signing key(s), %zu partner(s)", c->issuer,
              c->nkeys, c->npartners);
     return SEAL_OK;

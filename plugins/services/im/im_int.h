@@ -160,6 +160,11 @@ typedef struct im_a2 {
 char *im_password_hash(const im_a2_t *a, const uint8_t salt[16], const char *password);
 /* 1 if password matches encoded, 0 if not (or encoded is malformed). */
 int im_password_verify(const char *encoded, const char *password);
+/* A decoy: a well-formed encoded argon2id hash with parameters a over a
+ * random salt and a random digest, which no password matches. Verifying
+ * against it costs what a real check costs, without hashing anything now
+ * (malloc'd; NULL on ENOMEM). */
+char *im_password_decoy(const im_a2_t *a, const uint8_t salt[16], const uint8_t digest[32]);
 
 /* ---- im_pkce.c (RFC 7636) ---- */
 /* 1 if v is a valid code_verifier / code_challenge (43..128 unreserved). */
