@@ -780,7 +780,7 @@ START_TEST(test_one_seald_per_database)
     seal_host_t *host = host_open(NULL);
     seal_plugin_t *first = test_self;
     char *log = capture_stderr(open_second, NULL);
-    ck_assert_int_eq(second_rv, SEAL_E_STATE);
+    ck_assert_int_eq(second_rv, SEAL_E_AGAIN);
     ck_assert_msg(strstr(log, "is in use by another process") && strstr(log, dbpath),
                   "<<%s>>", log);
     free(log);

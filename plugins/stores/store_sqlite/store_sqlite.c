@@ -602,7 +602,7 @@ static seal_status_t ss_start(seal_plugin_t *self)
         if (e == EWOULDBLOCK) {
             seal_log(self, SEAL_LOG_ERR, "database \"%s\" is in use by another process"
                      " (another seald?): a database serves one seald", st->path);
-            rv = SEAL_E_STATE;
+            rv = SEAL_E_AGAIN;   /* "resource busy" */
         } else {
             seal_log(self, SEAL_LOG_ERR, "cannot lock \"%s\": %s", lock_path, strerror(e));
             rv = SEAL_E_IO;
