@@ -106,3 +106,31 @@ seal_status_t seal_kekfile_load(seal_plugin_t *self, const char *what, const cha
     }
     return SEAL_OK;
 }
+
+static int stop_at_first(const char *key, const char *json, size_t len, uint64_t rev, void *ctx)
+{
+    (void)key; (void)json; (void)len; (void)rev;
+    *(int *)ctx = 1;
+    return 1;
+}
+
+seal_status_t seal_kekfile_load_guarded(seal_plugin_t *self, const char *what, const char *path,
+                                        const char *const *wrapped_ns, const char *holds,
+                                        uint8_t kek[SEAL_KEKFILE_LEN])
+{
+    int held = 0;
+    for (size_t i = 0; wrapped_ns[i] && !held; i++) {
+        seal_status_t st = seal_store_scan(self, NULL, wrapped_ns[i], "", stop_at_first, &held);
+        if (st != SEAL_OK) {
+            seal_log(self, SEAL_LOG_ERR, "%s: cannot read the store: %s", what, seal_strerror(st));
+            return st;
+        }
+    }
+    seal_status_t st = seal_kekfile_load(self, what, path, !held, kek);
+    if (st == SEAL_E_NOTFOUND) {
+        seal_log(self, SEAL_LOG_ERR, "%s %s is missing but the store holds %s wrapped under "
+                 "it: restore the file from its backup", what, path, holds);
+        return SEAL_E_IO;
+    }
+    return st;
+}

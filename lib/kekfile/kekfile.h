@@ -19,4 +19,14 @@
 seal_status_t seal_kekfile_load(seal_plugin_t *self, const char *what, const char *path,
                                 int may_create, uint8_t kek[SEAL_KEKFILE_LEN]);
 
+/* seal_kekfile_load that creates the file only while the store namespaces
+ * in wrapped_ns (NULL-terminated) are all empty: once they hold what was
+ * wrapped under a key, a missing file is a lost key or a wrong path, and a
+ * fresh key would silently orphan it all. Then the start fails (SEAL_E_IO)
+ * with an error saying to restore the file from its backup; "holds" names
+ * what is wrapped ("signing keys and client secrets"). */
+seal_status_t seal_kekfile_load_guarded(seal_plugin_t *self, const char *what, const char *path,
+                                        const char *const *wrapped_ns, const char *holds,
+                                        uint8_t kek[SEAL_KEKFILE_LEN]);
+
 #endif

@@ -5,7 +5,8 @@ and each action shows in the OAuth endpoints (a login works with the new
 password, a client secret printed once works at the token endpoint, a
 disabled client or user is refused, the JWKS keeps the previous key). Only
 a certificate listed in admin_dns may administer: another valid client
-certificate, or none, gets 403."""
+certificate, or none, gets 403. A missing kek_file stops the start once the
+store holds what was wrapped under it."""
 import os
 import subprocess
 import sys
@@ -132,6 +133,30 @@ try:
     c.close()
     assert r.status == 403, r
     print("ok refusals")
+
+    # A lost or mis-pointed kek_file stops the start instead of making a new
+    # key, which would orphan every signing key and client secret; once the
+    # file is back, everything works as before.
+    rc, out, err = ctl("client", "add", "vs2", "--type", "confidential", "--scope", "seal.gm")
+    assert rc == 0, (rc, out, err)
+    secret2 = [ln.split(": ", 1)[1] for ln in out.splitlines()
+               if ln.startswith("client_secret:")][0]
+    port = srv.port
+    assert srv.stop() == 0
+    kek = os.path.join(srv.tmp, "im.kek")
+    os.rename(kek, kek + ".away")
+    try:
+        srv.start_at(port)
+        raise AssertionError("seald started without its kek_file")
+    except h.StartError as e:
+        assert "im.kek is missing but the store holds signing keys and client secrets" in e.log \
+            and "restore the file from its backup" in e.log, e.log
+    assert not os.path.exists(kek), "a new kek_file was made"
+    os.rename(kek + ".away", kek)
+    srv.start_at(port)
+    r = token({"grant_type": "client_credentials"}, {"Authorization": h.basic_auth("vs2", secret2)})
+    assert r.status == 200, r
+    print("ok kek_file missing")
 except Exception:
     failed = 1
     traceback.print_exc()

@@ -213,7 +213,7 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
 
 /* Starts a host on tmpdir's database; chunk members per chunk, workers
  * threads (0: per CPU). */
-static void host_up(int chunk, int workers)
+static seal_status_t host_try(int chunk, int workers)
 {
     char conf[4096];
     const char *b = builddir();
@@ -234,7 +234,12 @@ static void host_up(int chunk, int workers)
     ck_assert_int_eq(seal_host_add_builtin(host, &t_desc, "gmktest"), SEAL_OK);
     ck_assert_int_eq(seal_host_load(host), SEAL_OK);
     ck_assert_int_eq(seal_host_init(host), SEAL_OK);
-    ck_assert_int_eq(seal_host_start(host), SEAL_OK);
+    return seal_host_start(host);
+}
+
+static void host_up(int chunk, int workers)
+{
+    ck_assert_int_eq(host_try(chunk, workers), SEAL_OK);
 }
 
 static void host_down(void)
@@ -653,6 +658,29 @@ START_TEST(resumes_after_restart)
 }
 END_TEST
 
+/* Once GMKs are wrapped under gmk.kek_file, a missing file stops the start
+ * (a new key would orphan them); put back, it all works again. */
+START_TEST(lost_kek_file_stops_the_start)
+{
+    char *id = create("{\"valGroupId\":\"g6\",\"members\":[{\"valUserId\":\"sip:a@test.example\"}]}");
+    wait_done(id, 1);
+    host_down();
+    char kek[160], away[170];
+    snprintf(kek, sizeof kek, "%s/gmk.kek", tmpdir);
+    snprintf(away, sizeof away, "%s.away", kek);
+    ck_assert_int_eq(rename(kek, away), 0);
+    ck_assert_int_eq(host_try(2, 2), SEAL_E_IO);
+    ck_assert_int_ne(access(kek, F_OK), 0);   /* no new key was made */
+    host_down();
+    ck_assert_int_eq(rename(away, kek), 0);
+    host_up(2, 2);
+    msgs_t m;
+    ck_assert_uint_eq(messages("sip:a@test.example", NULL, &m), 1);
+    msgs_free(&m);
+    free(id);
+}
+END_TEST
+
 /* SEAL-X1 at key-period boundaries (KMS periods of 4 s here): the GMS's
  * key set for the next period is fetched ahead, so messages made after the
  * boundary use the new period (T, both UIDs) without waiting for a fetch,
@@ -716,6 +744,7 @@ static Suite *suite(void)
     tcase_add_test(t, ack_and_refusals);
     tcase_add_test(t, superseded_generations);
     tcase_add_test(t, resumes_after_restart);
+    tcase_add_test(t, lost_kek_file_stops_the_start);
     tcase_add_test(t, key_period_boundary);
     suite_add_tcase(s, t);
     return s;

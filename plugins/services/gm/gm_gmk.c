@@ -146,11 +146,13 @@ int gmk_b64_decode(const char *in, uint8_t *out, size_t cap, size_t *out_len)
 }
 
 /* ---- the key-encryption key (as im's: 64 hex digits, mode 0600, created
- * at the first start) ---- */
+ * at the first start, never again once GMKs are wrapped under it) ---- */
 
 static seal_status_t kek_read(gmk_ctx_t *g)
 {
-    return seal_kekfile_load(g->self, "gmk.kek_file", g->kek_file, 1, g->kek);
+    static const char *const wrapped[] = { GMK_NS_STATE, NULL };
+    return seal_kekfile_load_guarded(g->self, "gmk.kek_file", g->kek_file, wrapped,
+                                     "group master keys", g->kek);
 }
 
 /* ---- lifecycle ---- */

@@ -32,7 +32,9 @@
 
 static seal_status_t kek_read(im_ctx_t *c)
 {
-    seal_status_t st = seal_kekfile_load(c->self, "kek_file", c->kek_file, 1, c->kek);
+    static const char *const wrapped[] = { IM_NS_KEYS, IM_NS_CLIENTS, NULL };
+    seal_status_t st = seal_kekfile_load_guarded(c->self, "kek_file", c->kek_file, wrapped,
+                                                 "signing keys and client secrets", c->kek);
     if (st != SEAL_OK)
         return st;
     return seal_crypto_hmac(c->self, SEAL_CRYPTO_SHA256, c->kek, sizeof c->kek, SECRET_LABEL,
