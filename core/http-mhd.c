@@ -37,9 +37,10 @@
  *     max_connections  open connections over all listeners, default 512;
  *                      a connection opened past it gets 503 with Retry-After
  *                      to its first request and is closed; connections
- *                      opened earlier are served as usual. The engine itself refuses
- *                      sockets (closes them unanswered) only past
- *                      max_connections + max(16, max_connections / 4).
+ *                      opened earlier are served as usual. The engine
+ *                      itself refuses sockets (closes them unanswered)
+ *                      only past max_connections + max(16, max_connections
+ *                      / 4).
  *     rate_per_client  requests per second per client address (IPv4
  *                      address, IPv6 /64), token bucket; 0 (default) = off.
  *                      Past it: 429 with Retry-After.
