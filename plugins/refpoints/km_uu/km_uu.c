@@ -214,7 +214,7 @@ static void caller_of(call_t *c)
 
 /* Everything common to the three resources; 0 to go on, 1 when answered
  * (*st is the handler's result). */
-static int begin(call_t *c, uu_t *u, seal_request_t *req, seal_status_t *st)
+static int begin_call(call_t *c, uu_t *u, seal_request_t *req, seal_status_t *st)
 {
     memset(c, 0, sizeof *c);
     c->u = u;
@@ -291,16 +291,24 @@ static void end(call_t *c)
     kmx_request_free(&c->kr);
 }
 
+/* Sets a call up; 0, or 1 when it was refused (answered, *st set, and the
+ * call already ended). */
+static int begin(call_t *c, uu_t *u, seal_request_t *req, seal_status_t *st)
+{
+    if (!begin_call(c, u, req, st))
+        return 0;
+    end(c);
+    return 1;
+}
+
 /* ---- KMS Initialize ---- */
 
 static seal_status_t h_init(seal_request_t *req, void *user)
 {
     call_t c;
     seal_status_t st;
-    if (begin(&c, user, req, &st)) {
-        end(&c);
+    if (begin(&c, user, req, &st))
         return st;
-    }
     uu_t *u = user;
     seal_km_cert_t cert = { .struct_size = sizeof cert };
     kmx_resp_t r;
@@ -371,10 +379,8 @@ static seal_status_t h_keyprov(seal_request_t *req, void *user)
 {
     call_t c;
     seal_status_t st;
-    if (begin(&c, user, req, &st)) {
-        end(&c);
+    if (begin(&c, user, req, &st))
         return st;
-    }
     uu_t *u = user;
     char *list = NULL;
     if (pick_identities(&c, &list, &st)) {
@@ -457,10 +463,8 @@ static seal_status_t h_certcache(seal_request_t *req, void *user)
 {
     call_t c;
     seal_status_t st;
-    if (begin(&c, user, req, &st)) {
-        end(&c);
+    if (begin(&c, user, req, &st))
         return st;
-    }
     uu_t *u = user;
     const char *np = seal_request_path_param(req, "n");
     uint64_t have = 0;
