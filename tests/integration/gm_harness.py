@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 SKIP = 77
 
@@ -88,6 +89,22 @@ def make_certs(d):
                   "--template", tf, "--outfile", cert])
         p[name] = (key, cert)
     return p
+
+
+def run_tests(tests):
+    """Runs each test function in turn; a failure is reported with its
+    traceback and the rest still run. Returns the number that failed."""
+    failed = 0
+    for fn in tests:
+        t0 = time.time()
+        try:
+            fn()
+            print("ok   %s (%.1fs)" % (fn.__name__, time.time() - t0))
+        except Exception:
+            failed += 1
+            print("FAIL %s" % fn.__name__)
+            traceback.print_exc()
+    return failed
 
 
 def free_port():

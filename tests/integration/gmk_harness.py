@@ -263,19 +263,7 @@ def store_conf(srv):
     return {"path": srv.db(), "synchronous": "normal"}
 
 
-def run_tests(tests):
-    failed = 0
-    for fn in tests:
-        t0 = time.time()
-        try:
-            fn()
-            print("ok   %s (%.1fs)" % (fn.__name__, time.time() - t0))
-        except Exception:
-            failed += 1
-            import traceback
-            print("FAIL %s" % fn.__name__)
-            traceback.print_exc()
-    return failed
+run_tests = h.run_tests
 
 
 def b64(b):

@@ -24,7 +24,6 @@ kms-interface.xsd.
 import os
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gm_harness as h  # noqa: E402
@@ -311,15 +310,7 @@ def restart_keeps_keys():
 
 def main():
     setup()
-    failed = 0
-    for fn in tests:
-        try:
-            fn()
-            print("PASS:", fn.__name__)
-        except Exception:
-            failed += 1
-            print("FAIL:", fn.__name__)
-            traceback.print_exc()
+    failed = h.run_tests(tests)
     rc = srv.stop()
     if rc != 0:
         failed += 1

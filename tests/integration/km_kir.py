@@ -16,7 +16,6 @@ import json
 import os
 import sys
 import time
-import traceback
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -184,15 +183,7 @@ def refused_bad_queries():
 
 def main():
     setup()
-    failed = 0
-    for fn in tests:
-        try:
-            fn()
-            print("PASS:", fn.__name__)
-        except Exception:
-            failed += 1
-            print("FAIL:", fn.__name__)
-            traceback.print_exc()
+    failed = h.run_tests(tests)
     rc = srv.stop()
     if rc != 0:
         failed += 1
