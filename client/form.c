@@ -36,17 +36,6 @@ char *sc_urlencode(const char *s)
     return out;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 char *sc_urldecode(const char *s, size_t len)
 {
     char *out = malloc(len + 1), *p = out;
@@ -56,11 +45,11 @@ char *sc_urldecode(const char *s, size_t len)
         if (s[i] == '+') {
             *p++ = ' ';
         } else if (s[i] == '%') {
-            if (len - i < 3 || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
+            if (len - i < 3 || sc_hexval(s[i + 1]) < 0 || sc_hexval(s[i + 2]) < 0) {
                 free(out);
                 return NULL;
             }
-            int v = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
+            int v = sc_hexval(s[i + 1]) * 16 + sc_hexval(s[i + 2]);
             if (v == 0) {           /* an embedded NUL would truncate the value */
                 free(out);
                 return NULL;

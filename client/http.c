@@ -16,17 +16,11 @@
 
 #define SC_MAX_BODY (1u << 20)   /* discovery, JWKS, tokens, login page: all small */
 
-typedef struct sink {
-    sc_resp_t *r;
-    size_t cap;
-    int toobig;
-} sink_t;
-
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
-    sink_t *s = arg;
+    sc_sink_t *s = arg;
     size_t n = size * nmemb;
-    if (s->r->len + n > SC_MAX_BODY) {
+    if (s->r->len + n > s->max) {
         s->toobig = 1;
         return 0;
     }
@@ -34,9 +28,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
         size_t cap = s->cap ? s->cap * 2 : 4096;
         while (cap < s->r->len + n + 1)
             cap *= 2;
-        char *p = realloc(s->r->body, cap);
+        /* tokens and key material: never leave a copy behind (no realloc) */
+        char *p = malloc(cap);
         if (!p)
             return 0;
+        if (s->r->body) {
+            memcpy(p, s->r->body, s->r->len);
+            explicit_bzero(s->r->body, s->r->len);
+            free(s->r->body);
+        }
         s->r->body = p;
         s->cap = cap;
     }
@@ -49,7 +49,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 /* Keeps the Location and Content-Type of the last answer. */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
-    sink_t *s = arg;
+    sc_sink_t *s = arg;
     size_t n = size * nmemb;
     char **slot = NULL;
     size_t skip = 0;
@@ -75,6 +75,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
         *slot = sc_strndup(v, (size_t)(e - v));
     }
     return n;
+}
+
+void sc_curl_capture(CURL *h, sc_sink_t *sink)
+{
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, sink);
 }
 
 int sc_is_https(const char *url)
@@ -123,7 +131,7 @@ int sc_http(sealclient_t *c, sc_method_t m, const char *url, const char *body_fo
     if (!sc_is_https(url))
         return sc_fail(c, SEALCLIENT_E_PROTOCOL, "%s: not an https URL", url);
     CURL *h = c->curl;
-    sink_t sink = { r, 0, 0 };
+    sc_sink_t sink = { r, 0, SC_MAX_BODY, 0 };
     struct curl_slist *hdrs = NULL, *tmp;
     char *auth = NULL;
     int rc = SEALCLIENT_OK;
@@ -131,10 +139,7 @@ int sc_http(sealclient_t *c, sc_method_t m, const char *url, const char *body_fo
     /* no curl_easy_reset (it would leak the cookie engine's file list):
      * every option a call may set is set or cleared here */
     sc_curl_transport(c, h, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
+    sc_curl_capture(h, &sink);
     curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_NONE);
     if (m == SC_GET) {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);

@@ -25,23 +25,12 @@ char *kmc_hex(const uint8_t *data, size_t len)
     return s;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 int kmc_unhex(const char *s, size_t slen, uint8_t *out, size_t len)
 {
     if (!s || slen != 2 * len)
         return -1;
     for (size_t i = 0; i < len; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        int hi = sc_hexval(s[2 * i]), lo = sc_hexval(s[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             explicit_bzero(out, len);
             return -1;

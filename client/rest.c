@@ -10,66 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <curl/curl.h>
 
 #include "kmc_int.h"
-
-typedef struct sink {
-    sc_resp_t *r;
-    size_t cap, max;
-    int toobig;
-} sink_t;
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-    sink_t *s = arg;
-    size_t n = size * nmemb;
-    if (s->r->len + n > s->max) {
-        s->toobig = 1;
-        return 0;
-    }
-    if (s->r->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 4096;
-        while (cap < s->r->len + n + 1)
-            cap *= 2;
-        /* the body may hold key material: never leave a copy behind */
-        char *p = malloc(cap);
-        if (!p)
-            return 0;
-        if (s->r->body) {
-            memcpy(p, s->r->body, s->r->len);
-            explicit_bzero(s->r->body, s->r->len);
-            free(s->r->body);
-        }
-        s->r->body = p;
-        s->cap = cap;
-    }
-    memcpy(s->r->body + s->r->len, data, n);
-    s->r->len += n;
-    s->r->body[s->r->len] = '\0';
-    return n;
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
-{
-    sink_t *s = arg;
-    size_t n = size * nmemb;
-    if (n > 13 && strncasecmp(data, "content-type:", 13) == 0) {
-        const char *v = data + 13, *e = data + n;
-        while (v < e && (*v == ' ' || *v == '\t'))
-            v++;
-        while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
-            e--;
-        free(s->r->content_type);
-        s->r->content_type = sc_strndup(v, (size_t)(e - v));
-    } else if (n > 5 && strncmp(data, "HTTP/", 5) == 0) {
-        free(s->r->content_type);
-        s->r->content_type = NULL;
-    }
-    return n;
-}
 
 int kmc_http_open(sealclient_t *c, kmc_http_t *h)
 {
@@ -102,16 +46,13 @@ int kmc_http(sealclient_t *c, kmc_http_t *hh, const char *method, const char *ur
     if (!sc_is_https(url))
         return sc_fail(c, SEALCLIENT_E_ARG, "%s: not an https URL", url);
     CURL *h = hh->curl;
-    sink_t sink = { r, 0, max_body, 0 };
+    sc_sink_t sink = { r, 0, max_body, 0 };
     struct curl_slist *hdrs = NULL;
     char line[256], *auth = NULL;
     int failed = 0, rc = SEALCLIENT_OK;
 
     sc_curl_transport(c, h, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
+    sc_curl_capture(h, &sink);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
     if (strcmp(method, "POST") == 0) {
         curl_easy_setopt(h, CURLOPT_POST, 1L);

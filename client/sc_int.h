@@ -109,6 +109,17 @@ char *sc_form_take(sc_form_t *f);   /* NULL if anything failed; the form is rese
 void sc_form_wipe(sc_form_t *f);
 char *sc_urlencode(const char *s);
 char *sc_urldecode(const char *s, size_t len);   /* '+' is a space; NULL on bad escapes */
+/* A hex digit's value, or -1. */
+static inline int sc_hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
 int sc_query_parse(const char *q, size_t len, sc_pairs_t *out);  /* 0 or -1 */
 int sc_pairs_push(sc_pairs_t *p, const char *name, const char *value);  /* copies */
 const char *sc_pairs_get(const sc_pairs_t *p, const char *name);
@@ -145,6 +156,15 @@ int sc_is_https(const char *url);
  * against the handle's trust anchors alone (c->cacert, else the system
  * store), the User-Agent. */
 void sc_curl_transport(const sealclient_t *c, void *h /* CURL * */, const char *url);
+/* Where an exchange's answer goes: the body (at most max octets, else
+ * toobig; grown without leaving copies behind, since it may hold tokens or
+ * key material), the last answer's Location and Content-Type. */
+typedef struct sc_sink {
+    sc_resp_t *r;
+    size_t cap, max;
+    int toobig;
+} sc_sink_t;
+void sc_curl_capture(void *h /* CURL * */, sc_sink_t *sink);
 
 /* discovery.c */
 int sc_discover(sealclient_t *c);
