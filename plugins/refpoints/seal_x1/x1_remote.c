@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <nettle/base64.h>
 #include "x1.h"
 
 #define KM_PATH "/keymanagement/identity/v1"
@@ -334,19 +335,25 @@ seal_status_t x1_remote_cert(x1_remote_t *r, x1_cert_t *cert)
     return st;
 }
 
-/* RFC 3986 percent-encoding of everything but unreserved characters, as
- * Annex D.2 asks for the URI path segment. */
-static int urlenc(const char *s, char *out, size_t cap)
+/* Percent-encoding of everything but the unreserved characters (RFC 3986
+ * 2.3), as Annex D.2 asks for the URI path segment; with form, the
+ * application/x-www-form-urlencoded variant instead (a space is '+', '*'
+ * stays, '~' is escaped), which RFC 6749 2.3.1 applies to the client id
+ * and secret before Basic. */
+static int pct_encode(const char *s, int form, char *out, size_t cap)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t o = 0;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-        if (o + (plain ? 1 : 3) >= cap)
+                    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                    c == (form ? '*' : '~');
+        if (o + (plain && !form ? 1 : 3) >= cap)   /* form: room for 3 at each */
             return -1;
-        if (plain) {
+        if (form && c == ' ') {
+            out[o++] = '+';
+        } else if (plain) {
             out[o++] = (char)c;
         } else {
             out[o++] = '%';
@@ -362,7 +369,7 @@ seal_status_t x1_remote_keyset(x1_remote_t *r, const char *uri, uint64_t ntp_sec
                                x1_keyset_t *ks)
 {
     char enc[3 * SEAL_X1_URI_MAX + 1], url[2048];
-    if (urlenc(uri, enc, sizeof enc) != 0)
+    if (pct_encode(uri, 0, enc, sizeof enc) != 0)
         return SEAL_E_INVAL;
     /* <time>: the 64-bit NTP-UTC timestamp in hex, as in MIKEY (D.2). */
     snprintf(url, sizeof url, "%s" KM_PATH "/keyprov/%s/%08X00000000", r->kms_url, enc,
@@ -426,62 +433,28 @@ static seal_status_t read_secret(seal_plugin_t *self, const char *path, char *ou
     return SEAL_OK;
 }
 
-/* application/x-www-form-urlencoded (RFC 6749 2.3.1 applies it to the
- * client id and secret before Basic). */
-static int formenc(const char *s, char *out, size_t cap)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '*';
-        if (o + 3 >= cap)
-            return -1;
-        if (c == ' ') {
-            out[o++] = '+';
-        } else if (plain) {
-            out[o++] = (char)c;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        }
-    }
-    out[o] = '\0';
-    return 0;
-}
-
 static char *basic_header(const char *id, const char *secret, size_t *len)
 {
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char name[] = "Authorization: Basic ";
     size_t cap = 3 * (strlen(id) + strlen(secret)) + 8;
     char *raw = malloc(cap), *hdr = NULL;
     if (!raw)
         return NULL;
     size_t n;
-    if (formenc(id, raw, cap) != 0)
+    if (pct_encode(id, 1, raw, cap) != 0)
         goto out;
     n = strlen(raw);
     raw[n++] = ':';
-    if (formenc(secret, raw + n, cap - n) != 0)
+    if (pct_encode(secret, 1, raw + n, cap - n) != 0)
         goto out;
     n = strlen(raw);
-    size_t hlen = strlen("Authorization: Basic ") + 4 * ((n + 2) / 3);
+    size_t hlen = sizeof name - 1 + BASE64_ENCODE_RAW_LENGTH(n);
     if (!(hdr = malloc(hlen + 1)))
         goto out;
-    size_t o = (size_t)sprintf(hdr, "Authorization: Basic ");
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)(unsigned char)raw[i] << 16;
-        if (i + 1 < n) v |= (uint32_t)(unsigned char)raw[i + 1] << 8;
-        if (i + 2 < n) v |= (unsigned char)raw[i + 2];
-        hdr[o++] = b64[v >> 18 & 63];
-        hdr[o++] = b64[v >> 12 & 63];
-        hdr[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-        hdr[o++] = i + 2 < n ? b64[v & 63] : '=';
-    }
-    hdr[o] = '\0';
-    *len = o;
+    memcpy(hdr, name, sizeof name - 1);
+    base64_encode_raw(hdr + sizeof name - 1, n, (const uint8_t *)raw);
+    hdr[hlen] = '\0';
+    *len = hlen;
 out:
     explicit_bzero(raw, cap);
     free(raw);
@@ -508,7 +481,7 @@ seal_status_t x1_remote_new(seal_plugin_t *self, const x1_remote_conf_t *conf,
         r->token_url = strdup(conf->token_url);
         r->ca_file = conf->ca_file ? strdup(conf->ca_file) : NULL;
         r->basic = basic_header(conf->client_id, secret, &r->basic_len);
-        if (formenc(conf->scope, scope, sizeof scope) == 0 &&
+        if (pct_encode(conf->scope, 1, scope, sizeof scope) == 0 &&
             (r->token_body = malloc(64 + strlen(scope))) != NULL)
             sprintf(r->token_body, "grant_type=client_credentials&scope=%s", scope);
         if (!r->kms_url || !r->token_url || (conf->ca_file && !r->ca_file) || !r->basic ||
