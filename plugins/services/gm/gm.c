@@ -116,16 +116,6 @@ static int claim_is(const char *claim, size_t len, const char *id)
     return is;
 }
 
-static int add_str(struct json_object *o, const char *k, const char *v)
-{
-    struct json_object *s = json_object_new_string(v);
-    if (!s || json_object_object_add(o, k, s) != 0) {
-        json_object_put(s);
-        return -1;
-    }
-    return 0;
-}
-
 /* Publishes a membership event; a full queue only costs the event (logged). */
 static void publish(seal_plugin_t *self, const char *topic, const char *doc_id,
                     const gm_facts_t *now, const gm_facts_t *before, uint64_t rev,
@@ -137,11 +127,11 @@ static void publish(seal_plugin_t *self, const char *topic, const char *doc_id,
     struct json_object *added = gm_members_minus(b, a);
     struct json_object *removed = gm_members_minus(a, b);
     const char *vgid = now ? now->val_group_id : before->val_group_id;
-    int bad = !ev || !added || !removed || add_str(ev, "groupDocId", doc_id)
-              || add_str(ev, "valGroupId", vgid)
+    int bad = !ev || !added || !removed || gm_json_add_str(ev, "groupDocId", doc_id)
+              || gm_json_add_str(ev, "valGroupId", vgid)
               || json_object_object_add(ev, "rev", json_object_new_uint64(rev));
     if (!bad && now && before && strcmp(now->val_group_id, before->val_group_id) != 0)
-        bad = add_str(ev, "previousValGroupId", before->val_group_id);
+        bad = gm_json_add_str(ev, "previousValGroupId", before->val_group_id);
     if (!bad && doc) {
         struct json_object *copy = NULL;
         bad = json_object_deep_copy(doc, &copy, NULL) != 0

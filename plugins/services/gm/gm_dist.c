@@ -213,26 +213,6 @@ typedef struct msg {
     const char *member;
 } msg_t;
 
-static int add_str(struct json_object *o, const char *k, const char *v)
-{
-    struct json_object *s = json_object_new_string(v);
-    if (!s || json_object_object_add(o, k, s) != 0) {
-        json_object_put(s);
-        return -1;
-    }
-    return 0;
-}
-
-static int add_int(struct json_object *o, const char *k, int64_t v)
-{
-    struct json_object *i = json_object_new_int64(v);
-    if (!i || json_object_object_add(o, k, i) != 0) {
-        json_object_put(i);
-        return -1;
-    }
-    return 0;
-}
-
 /* One member's message document. */
 static seal_status_t build_one(gmk_ctx_t *g, const wcache_t *c, const seal_x1_keys_t *k,
                                const char *member, int64_t now, const uint8_t *kp, size_t kp_len,
@@ -275,21 +255,21 @@ static seal_status_t build_one(gmk_ctx_t *g, const wcache_t *c, const seal_x1_ke
              hash);
     gmk_b64(out, n, b64, sizeof b64);
     struct json_object *o = json_object_new_object();
-    int bad = !o || add_str(o, "id", id) || add_str(o, "groupDocId", c->gid) ||
-              add_str(o, "valGroupId", c->vgid) || add_str(o, "valUserId", member) ||
-              add_int(o, "generation", (int64_t)c->gen);
+    int bad = !o || gm_json_add_str(o, "id", id) || gm_json_add_str(o, "groupDocId", c->gid) ||
+              gm_json_add_str(o, "valGroupId", c->vgid) || gm_json_add_str(o, "valUserId", member) ||
+              gm_json_add_int(o, "generation", (int64_t)c->gen);
     if (!bad) {
         gmk_time_text(now, t);
-        bad = add_str(o, "created", t);
+        bad = gm_json_add_str(o, "created", t);
     }
     if (!bad) {
         gmk_time_text(c->activation, t);
-        bad = add_str(o, "activationTime", t);
+        bad = gm_json_add_str(o, "activationTime", t);
     }
     if (!bad) {
         gmk_time_text(c->expiry, t);
-        bad = add_str(o, "expiryTime", t) || add_int(o, "keyPeriodNo", (int64_t)k->period_no) ||
-              add_str(o, "iMessage", b64);
+        bad = gm_json_add_str(o, "expiryTime", t) || gm_json_add_int(o, "keyPeriodNo", (int64_t)k->period_no) ||
+              gm_json_add_str(o, "iMessage", b64);
     }
     m->json = bad ? NULL : gm_doc_text(o, &m->len);
     json_object_put(o);
@@ -330,7 +310,7 @@ static seal_status_t maybe_finish(gmk_ctx_t *g, seal_store_txn_t *txn, const cha
         json_object_object_del(o, "iv");
         json_object_object_del(o, "state");
         char *text = NULL;
-        if (add_str(o, "state", "done") != 0 || !(text = gm_doc_text(o, &len)))
+        if (gm_json_add_str(o, "state", "done") != 0 || !(text = gm_doc_text(o, &len)))
             st = SEAL_E_NOMEM;
         else
             st = seal_store_put(g->self, txn, GMK_NS_STATE, gid, text, len, rev, NULL, 0, NULL);

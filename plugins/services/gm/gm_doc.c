@@ -219,3 +219,23 @@ char *gm_doc_text(struct json_object *doc, size_t *len)
         *len = n;
     return out;
 }
+
+int gm_json_add_str(struct json_object *o, const char *k, const char *v)
+{
+    struct json_object *s = json_object_new_string(v);
+    if (!s || json_object_object_add(o, k, s) != 0) {
+        json_object_put(s);
+        return -1;
+    }
+    return 0;
+}
+
+int gm_json_add_int(struct json_object *o, const char *k, int64_t v)
+{
+    struct json_object *i = json_object_new_int64(v);
+    if (!i || json_object_object_add(o, k, i) != 0) {
+        json_object_put(i);
+        return -1;
+    }
+    return 0;
+}

@@ -43,6 +43,10 @@ int gm_facts_has_service(const gm_facts_t *f, const char *service);
 /* The document as compact JSON text; a new malloc'd string or NULL. */
 char *gm_doc_text(struct json_object *doc, size_t *len);
 
+/* Adds member k (a copy of v) to object o; -1 when out of memory. */
+int gm_json_add_str(struct json_object *o, const char *k, const char *v);
+int gm_json_add_int(struct json_object *o, const char *k, int64_t v);
+
 /* An identifier the service can index: a non-empty string without control
  * characters, at most GM_ID_MAX bytes. */
 #define GM_ID_MAX 1024

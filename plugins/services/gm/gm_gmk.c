@@ -427,26 +427,6 @@ static seal_status_t read_gen(gmk_ctx_t *g, seal_store_txn_t *txn, const char *i
     return SEAL_OK;
 }
 
-static int add_int(struct json_object *o, const char *k, int64_t v)
-{
-    struct json_object *i = json_object_new_int64(v);
-    if (!i || json_object_object_add(o, k, i) != 0) {
-        json_object_put(i);
-        return -1;
-    }
-    return 0;
-}
-
-static int add_str(struct json_object *o, const char *k, const char *v)
-{
-    struct json_object *s = json_object_new_string(v);
-    if (!s || json_object_object_add(o, k, s) != 0) {
-        json_object_put(s);
-        return -1;
-    }
-    return 0;
-}
-
 /* Writes the chunk documents of generation gen: the valid VAL user ids of
  * after, "chunk" per document. *members / *skipped count them. */
 static seal_status_t write_chunks(gmk_ctx_t *g, seal_store_txn_t *txn, const char *id,
@@ -482,7 +462,7 @@ static seal_status_t write_chunks(gmk_ctx_t *g, seal_store_txn_t *txn, const cha
             char key[160];
             size_t len = 0;
             char *text = NULL;
-            if (!doc || add_int(doc, "generation", (int64_t)gen) ||
+            if (!doc || gm_json_add_int(doc, "generation", (int64_t)gen) ||
                 json_object_object_add(doc, "members", arr) != 0) {
                 json_object_put(doc);
                 json_object_put(arr);
@@ -519,14 +499,14 @@ static seal_status_t write_state(gmk_ctx_t *g, seal_store_txn_t *txn, const char
     struct json_object *o = json_object_new_object();
     if (!o)
         return SEAL_E_NOMEM;
-    int bad = add_str(o, "groupDocId", id) || add_str(o, "valGroupId", vgid) ||
-              add_int(o, "generation", (int64_t)gen) ||
-              add_str(o, "state", chunks ? "distributing" : "done") ||
-              add_int(o, "members", (int64_t)members) ||
-              add_int(o, "skipped", (int64_t)skipped) || add_int(o, "chunks", (int64_t)chunks) ||
-              add_int(o, "created", now) ||
-              add_int(o, "activation", now + g->activation_delay_s) ||
-              add_int(o, "expiry", now + g->activation_delay_s + g->lifetime_s);
+    int bad = gm_json_add_str(o, "groupDocId", id) || gm_json_add_str(o, "valGroupId", vgid) ||
+              gm_json_add_int(o, "generation", (int64_t)gen) ||
+              gm_json_add_str(o, "state", chunks ? "distributing" : "done") ||
+              gm_json_add_int(o, "members", (int64_t)members) ||
+              gm_json_add_int(o, "skipped", (int64_t)skipped) || gm_json_add_int(o, "chunks", (int64_t)chunks) ||
+              gm_json_add_int(o, "created", now) ||
+              gm_json_add_int(o, "activation", now + g->activation_delay_s) ||
+              gm_json_add_int(o, "expiry", now + g->activation_delay_s + g->lifetime_s);
     if (!bad && gmk) {
         /* The key is kept only while members wait for it. */
         if (gmk_aad(id, gen, gmk_id, aad, sizeof aad) != 0)
@@ -546,8 +526,8 @@ static seal_status_t write_state(gmk_ctx_t *g, seal_store_txn_t *txn, const char
             gmk_b64(iv, sizeof iv, iv64, sizeof iv64);
             gmk_b64(ct, sizeof ct, ct64, sizeof ct64);
             gmk_b64(rand, sizeof rand, rand64, sizeof rand64);
-            bad = add_int(o, "gmkId", gmk_id) || add_str(o, "iv", iv64) ||
-                  add_str(o, "key", ct64) || add_str(o, "rand", rand64);
+            bad = gm_json_add_int(o, "gmkId", gmk_id) || gm_json_add_str(o, "iv", iv64) ||
+                  gm_json_add_str(o, "key", ct64) || gm_json_add_str(o, "rand", rand64);
         }
     }
     size_t len = 0;
@@ -742,10 +722,10 @@ seal_status_t gm_gmk_state(void *user, const char *group_doc_id, char **out, siz
         if (json_object_object_get_ex(o, times[i][0], &v)) {
             gmk_time_text(json_object_get_int64(v), t);
             json_object_object_del(o, times[i][0]);
-            if (add_str(o, times[i][1], t))
+            if (gm_json_add_str(o, times[i][1], t))
                 st = SEAL_E_NOMEM;
         }
-    if (st == SEAL_OK && add_int(o, "chunksLeft", (int64_t)left))
+    if (st == SEAL_OK && gm_json_add_int(o, "chunksLeft", (int64_t)left))
         st = SEAL_E_NOMEM;
     if (st == SEAL_OK && !(*out = gm_doc_text(o, out_len)))
         st = SEAL_E_NOMEM;
