@@ -44,16 +44,6 @@ static void fail(seal_im_token_done_fn done, void *ctx, const char *code, const 
     im_token_fail(done, ctx, &err);
 }
 
-static int aud_has(struct json_object *o, const char *want)
-{
-    struct json_object *a;
-    if (!json_object_object_get_ex(o, "aud", &a))
-        return 0;
-    if (json_object_is_type(a, json_type_string))
-        return strcmp(json_object_get_string(a), want) == 0;
-    return im_jarray_has(o, "aud", want);
-}
-
 static im_partner_t *partner_by_issuer(im_ctx_t *c, const char *iss)
 {
     for (size_t i = 0; iss && i < c->npartners; i++)
@@ -90,7 +80,7 @@ static void primary(im_ctx_t *c, struct json_object *client, const seal_im_param
     } else if (strcmp(tt, TT_ID) == 0) {
         char *typ = NULL;
         ok = im_own_jwt_check(c, tok, &claims, &typ) == 0 && typ && strcmp(typ, "JWT") == 0
-             && aud_has(claims, cid);
+             && im_aud_has(claims, cid);
         free(typ);
     } else {
         fail(done, ctx, "invalid_request", "subject_token_type must be " TT_ACCESS " or " TT_ID);
@@ -209,7 +199,7 @@ static void partner_finish(im_xpend_t *x, const char *jwks)
         int64_t exp = im_jint(claims, "exp", INT64_MIN);
         if (!iss || strcmp(iss, x->pa->issuer) != 0)
             why = "the security token's issuer is not this partner";
-        else if (!aud_has(claims, c->issuer) || !aud_has(claims, x->client_id))
+        else if (!im_aud_has(claims, c->issuer) || !im_aud_has(claims, x->client_id))
             why = "the security token is not meant for this server and client";
         else if (exp == INT64_MIN || exp + IM_LEEWAY <= now
                  || im_jint(claims, "nbf", 0) > now + IM_LEEWAY

@@ -95,6 +95,8 @@ const char *im_jstr(struct json_object *o, const char *key);
 int64_t im_jint(struct json_object *o, const char *key, int64_t def);
 int im_jbool(struct json_object *o, const char *key, int def);
 int im_jarray_has(struct json_object *o, const char *key, const char *value);
+/* A JWT claim set's aud, a string or an array of strings (RFC 7519 4.1.3), names want. */
+int im_aud_has(struct json_object *o, const char *want);
 int im_jadd_str(struct json_object *o, const char *key, const char *v);
 int im_jadd_int(struct json_object *o, const char *key, int64_t v);
 /* Space-separated scope lists (RFC 6749 3.3). */

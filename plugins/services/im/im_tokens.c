@@ -94,17 +94,6 @@ int im_own_jwt_check(im_ctx_t *c, const char *token, struct json_object **claims
     return 0;
 }
 
-/* aud is a string or an array of strings (RFC 7519 4.1.3). */
-static int aud_has(struct json_object *o, const char *want)
-{
-    struct json_object *a;
-    if (!json_object_object_get_ex(o, "aud", &a))
-        return 0;
-    if (json_object_is_type(a, json_type_string))
-        return strcmp(json_object_get_string(a), want) == 0;
-    return im_jarray_has(o, "aud", want);
-}
-
 int im_access_token_check(im_ctx_t *c, const char *token, struct json_object **claims,
                           seal_im_error_t *err)
 {
@@ -116,7 +105,7 @@ int im_access_token_check(im_ctx_t *c, const char *token, struct json_object **c
         return -1;
     }
     const char *jti = im_jstr(o, "jti");
-    int ok = typ && strcmp(typ, "at+jwt") == 0 && aud_has(o, c->audience) && jti
+    int ok = typ && strcmp(typ, "at+jwt") == 0 && im_aud_has(o, c->audience) && jti
              && im_jstr(o, "client_id") && im_jstr(o, "scope");
     free(typ);
     if (!ok) {

@@ -139,6 +139,16 @@ int im_jarray_has(struct json_object *o, const char *key, const char *value)
     return 0;
 }
 
+int im_aud_has(struct json_object *o, const char *want)
+{
+    struct json_object *a;
+    if (!json_object_object_get_ex(o, "aud", &a))
+        return 0;
+    if (json_object_is_type(a, json_type_string))
+        return strcmp(json_object_get_string(a), want) == 0;
+    return im_jarray_has(o, "aud", want);
+}
+
 int im_jadd_str(struct json_object *o, const char *key, const char *v)
 {
     struct json_object *s = json_object_new_string(v);
