@@ -178,15 +178,21 @@ class Seald:
         raise RuntimeError("no free port after %d tries" % tries)
 
     def _wait_ready(self, timeout=60.0):
+        """True once this seald says it serves (a listener on the port could
+        be another process's) and accepts a connection."""
         end = time.time() + timeout
+        serving = "serving (port %d)" % self.port
+        quiet = getattr(self, "log_level", "info") not in ("debug", "info", "notice")
         while time.time() < end:
             if self.proc.poll() is not None:
                 return False
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return True
-            except OSError:
-                time.sleep(0.05)
+            if quiet or serving in self.log_text():
+                try:
+                    with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                        return True
+                except OSError:
+                    pass
+            time.sleep(0.05)
         return False
 
     def log_text(self):
@@ -414,24 +420,30 @@ class ImSeald(Seald):
             ctx.check_hostname = False   # the test certificate names 127.0.0.1; chain still checked
         return http.client.HTTPSConnection(host, self.port, timeout=timeout, context=ctx)
 
-    def start_at(self, port):
+    def start_at(self, port, tries=20):
         """Starts on a given port (one chosen beforehand with free_port, when
-        another server's configuration must name it)."""
-        self.runs += 1
-        conf = os.path.join(self.tmp, "seald.conf")
-        with open(conf, "w") as f:
-            json.dump(self.config(port), f, indent=1)
-        self.log = os.path.join(self.tmp, "seald-%d.log" % self.runs)
-        with open(self.log, "w") as logf:
-            wrap = shlex.split(os.environ.get("SEAL_TEST_WRAPPER", ""))
-            self.proc = subprocess.Popen(wrap + [self.seald, "-c", conf], stdin=subprocess.DEVNULL,
-                                         stdout=logf, stderr=subprocess.STDOUT)
-        self.port = port
-        if not self._wait_ready():
+        another server's configuration must name it, or a restart on the
+        port that the issuer URL names). While another process holds the
+        port for a moment (a client's ephemeral port), it tries again."""
+        for attempt in range(tries):
+            self.runs += 1
+            conf = os.path.join(self.tmp, "seald.conf")
+            with open(conf, "w") as f:
+                json.dump(self.config(port), f, indent=1)
+            self.log = os.path.join(self.tmp, "seald-%d.log" % self.runs)
+            with open(self.log, "w") as logf:
+                wrap = shlex.split(os.environ.get("SEAL_TEST_WRAPPER", ""))
+                self.proc = subprocess.Popen(wrap + [self.seald, "-c", conf],
+                                             stdin=subprocess.DEVNULL,
+                                             stdout=logf, stderr=subprocess.STDOUT)
+            self.port = port
+            if self._wait_ready():
+                return self
             text = self.log_text()
             self.kill()
-            raise StartError("seald did not start:\n" + text, text)
-        return self
+            if "in use" not in text.lower() or attempt + 1 == tries:
+                raise StartError("seald did not start:\n" + text, text)
+            time.sleep(0.5)
 
     def admin(self, method, path, body=None):
         """One request to the administration endpoint with the admin
