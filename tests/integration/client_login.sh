@@ -100,7 +100,7 @@ rm -f "$tokens"
 "$sc" -s "openid seal.gm" --timeout 60 login >"$SEAL_TMP/url" 2>"$SEAL_TMP/login.err" &
 lpid=$!
 i=0
-until [ -s "$SEAL_TMP/url" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+until [ -s "$SEAL_TMP/url" ] || [ $i -ge 600 ]; do sleep 0.1; i=$((i + 1)); done
 brc=0
 "$PYTHON3" - "$(head -n 1 "$SEAL_TMP/url")" <<'EOF' || brc=$?
 # A browser: GET the authorization address, fill in the form, POST it, and

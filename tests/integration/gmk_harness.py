@@ -244,8 +244,10 @@ def decode(member, kms, rsk_hex, imsg_b64):
 
 
 def im_conf(srv):
+    # Tokens that outlive the longest test (gmk_crash waits minutes on a
+    # loaded sanitizer build before it uses its tokens again).
     return {"issuer": srv.url, "kek_file": os.path.join(srv.tmp, "im.kek"),
-            "argon2_m_kib": 1024, "argon2_t": 1}
+            "argon2_m_kib": 1024, "argon2_t": 1, "access_token_ttl": 3600}
 
 
 def im_uu_conf(srv):

@@ -110,9 +110,14 @@ def a_gms_with_a_wrong_secret_distributes_nothing():
     try:
         bad.wait_authz(T[ALICE])
         gid = bad.create_group("remote-2", [ALICE])
-        time.sleep(3)
+        end = time.time() + 60            # a token request and its retry
+        while True:
+            log = bad.log_text()
+            if ("refused the client_credentials grant" in log and "distribution retried" in log) \
+                    or time.time() > end:
+                break
+            time.sleep(0.2)
         assert bad.messages(T[ALICE]) == []
-        log = bad.log_text()
         assert "refused the client_credentials grant" in log, log
         assert "distribution retried" in log, log
         assert "not-the-secret" not in log
