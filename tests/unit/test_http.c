@@ -517,7 +517,7 @@ START_TEST(connection_limit)
     /* Once one closes, there is room again. */
     curl_easy_cleanup(b);
     long st = 0;
-    for (int i = 0; i < 100 && st != 200; i++) {
+    for (int i = 0; i < 500 && st != 200; i++) {
         http_do(NULL, &rq, &r);
         st = r.status;
         http_resp_free(&r);
@@ -715,7 +715,7 @@ START_TEST(access_log)
     ck_assert_int_eq(http_get(url("/nope%20x"), &r), 404);
     http_resp_free(&r);
     /* The line is written when the request completes, just after the answer. */
-    for (int i = 0; i < 200 && !file_has(log, "/nope"); i++) {
+    for (int i = 0; i < 1000 && !file_has(log, "/nope"); i++) {
         struct timespec ts = { 0, 10 * 1000000 };
         nanosleep(&ts, NULL);
     }
