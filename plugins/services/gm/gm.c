@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <seal/seal.h>
 #include <seal/services/gm.h>
 #include "gm_doc.h"
@@ -34,6 +35,19 @@
 #define MAX_RETRIES 16
 
 /* ---- helpers ---- */
+
+/* Before retrying an unconditional update that lost a race: a random pause
+ * of up to 50 us << attempt (at most 6.4 ms), so that one writer cannot
+ * keep losing to the same others until its retries run out. The jitter
+ * needs no secrecy: the clock's nanoseconds serve. */
+static void lost_race_pause(int attempt)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long cap_us = 50L << (attempt < 7 ? attempt : 7);
+    struct timespec ts = { 0, (now.tv_nsec % cap_us) * 1000 };
+    nanosleep(&ts, NULL);
+}
 
 /* 16 random bytes in base64url without padding: 22 URL-safe characters. */
 static seal_status_t new_doc_id(char out[23])
@@ -421,6 +435,8 @@ static seal_status_t gm_update(seal_plugin_t *self, const char *id, const update
     seal_status_t st = SEAL_E_CONFLICT;
     /* A lost race is retried only when the caller named no revision. */
     for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+        if (attempt > 0)
+            lost_race_pause(attempt);
         st = update_once(self, id, src, expect_rev, doc, doc_len, rev);
         if (st != SEAL_E_CONFLICT || expect_rev != SEAL_REV_ANY)
             break;
