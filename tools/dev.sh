@@ -15,7 +15,7 @@ top=$(pwd)
 DEPS="build-essential autoconf automake libtool libltdl-dev pkg-config
  libmicrohttpd-dev libjson-c-dev libgnutls28-dev nettle-dev libgmp-dev
  libcurl4-gnutls-dev libsqlite3-dev check libsubunit-dev librhonabwy-dev libargon2-dev
- libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-gnutls softhsm2
+ libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-gnutls libp11-kit-dev softhsm2
  gnutls-bin curl python3 python3-yaml python3-jsonschema python3-cryptography abigail-tools
  valgrind"
 

@@ -87,6 +87,8 @@ class KmSeald(h.ImSeald):
         km = {"kms_uri": "kms.example.org",
               "master_key_file": os.path.join(self.tmp, "km.kek")}
         km.update(self.km_conf)
+        if "master_key_pkcs11" in km:      # the KEK is in a token instead
+            del km["master_key_file"]
         c["plugins"]["km"] = km
         c["plugins"]["km_uu"] = dict(self.km_uu_conf)
         c["plugins"]["seal_s"] = dict(self.seal_s_conf)

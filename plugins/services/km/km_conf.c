@@ -80,6 +80,47 @@ static seal_status_t read_ents(km_ctx_t *c, const seal_conf_t *conf, const char 
     return SEAL_OK;
 }
 
+/* "master_key_pkcs11": {"module", "token", "pin_file"[, "key_label"]}: the
+ * KEK is an AES key in that token (lib/p11kek) instead of master_key_file. */
+static seal_status_t read_pkcs11(km_ctx_t *c, const seal_conf_t *conf)
+{
+    const seal_conf_t *node = seal_conf_get(conf, "master_key_pkcs11");
+    if (!node)
+        return SEAL_OK;
+    if (seal_conf_type(node) != SEAL_CONF_OBJECT)
+        return seal_conf_error(c->self, node, "must be an object with module, token, "
+                               "pin_file and optionally key_label");
+#ifndef HAVE_P11KIT
+    return seal_conf_error(c->self, node, "this km was built without PKCS#11 support "
+                           "(p11-kit was not found by configure)");
+#else
+    if (seal_conf_get(conf, "master_key_file"))
+        return seal_conf_error(c->self, node, "give either master_key_file or "
+                               "master_key_pkcs11, not both");
+    static const char *const keys[] = { "module", "token", "pin_file" };
+    const char *v[3] = { NULL }, *label = NULL;
+    seal_status_t st;
+    for (size_t i = 0; i < 3; i++) {
+        if ((st = seal_conf_string(node, keys[i], NULL, &v[i])) != SEAL_OK)
+            return st;
+        if (!v[i] || !*v[i])
+            return seal_conf_error(c->self, node, "%s is required", keys[i]);
+    }
+    if ((st = seal_conf_string(node, "key_label", "seal-km-kek", &label)) != SEAL_OK)
+        return st;
+    if (!*label || strlen(label) > 64)
+        return seal_conf_error(c->self, seal_conf_get(node, "key_label"),
+                               "must be 1 to 64 characters");
+    if (strlen(v[1]) > 32)
+        return seal_conf_error(c->self, seal_conf_get(node, "token"),
+                               "a token label has at most 32 characters");
+    if (!(c->p11_module = strdup(v[0])) || !(c->p11_token = strdup(v[1]))
+        || !(c->p11_pin_file = strdup(v[2])) || !(c->p11_key_label = strdup(label)))
+        return SEAL_E_NOMEM;
+    return SEAL_OK;
+#endif
+}
+
 seal_status_t km_conf_read(km_ctx_t *c)
 {
     seal_plugin_t *self = c->self;
@@ -118,6 +159,8 @@ seal_status_t km_conf_read(km_ctx_t *c)
     if (!(c->kms_uri = strdup(kms_uri)) || !(c->issuer = strdup(issuer))
         || !(c->master_key_file = strdup(file)))
         return SEAL_E_NOMEM;
+    if ((st = read_pkcs11(c, conf)) != SEAL_OK)
+        return st;
     c->period = (uint64_t)period;
     c->offset = (uint64_t)offset;
     c->lifetime = lifetime;
@@ -133,6 +176,11 @@ void km_conf_free(km_ctx_t *c)
     free(c->kms_uri);
     free(c->issuer);
     free(c->master_key_file);
+    free(c->p11_module);
+    free(c->p11_token);
+    free(c->p11_pin_file);
+    free(c->p11_key_label);
+    c->p11_module = c->p11_token = c->p11_pin_file = c->p11_key_label = NULL;
     ent_free(c->clients, c->nclients);
     ent_free(c->certs, c->ncerts);
     c->clients = c->certs = NULL;

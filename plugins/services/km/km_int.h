@@ -42,6 +42,8 @@ typedef struct km_ctx {
     char *kms_uri;
     char *issuer;
     char *master_key_file;
+    /* master_key_pkcs11: the KEK in a PKCS#11 token instead of the file */
+    char *p11_module, *p11_token, *p11_pin_file, *p11_key_label;
     uint64_t period, offset;
     int64_t lifetime;          /* master_key_lifetime, s; 0: no automatic rollover */
     int64_t overlap;           /* rollover_overlap, s */
@@ -50,7 +52,8 @@ typedef struct km_ctx {
     km_ent_t *certs;
     size_t ncerts;
 
-    uint8_t kek[KM_KEK_LEN];
+    uint8_t kek[KM_KEK_LEN];   /* the file's KEK, unused with a token */
+    struct seal_p11kek *p11kek;   /* the token's KEK (lib/p11kek), or NULL */
 
     /* Generations: readers (issuing, certificates) hold gen_lock shared;
      * a rollover or the end of an overlap holds it exclusive. roll_mu
@@ -69,9 +72,11 @@ void km_conf_free(km_ctx_t *c);
 /* 1 if s is an acceptable identity URI (see km.h). */
 int km_uri_ok(const char *s);
 
-/* km_kek.c: the key-encryption key file and wrapping (AES-256-GCM, aad
- * binds the blob to its record). Blobs are hex: iv || ct || tag. */
+/* km_kek.c: the key-encryption key (a file, or a key in a PKCS#11 token)
+ * and wrapping (AES-256-GCM, aad binds the blob to its record). Blobs are
+ * hex: iv || ct || tag. */
 seal_status_t km_kek_load(km_ctx_t *c, int may_create);
+void km_kek_free(km_ctx_t *c);
 seal_status_t km_wrap(km_ctx_t *c, const char *aad, const uint8_t *pt, size_t len,
                       char **hex);
 seal_status_t km_unwrap(km_ctx_t *c, const char *aad, const char *hex, uint8_t *pt,

@@ -436,5 +436,5 @@ void km_master_free(km_ctx_t *c)
     gen_free(c->cur);
     gen_free(c->prev);
     c->cur = c->prev = NULL;
-    explicit_bzero(c->kek, sizeof c->kek);
+    km_kek_free(c);
 }
