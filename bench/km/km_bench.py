@@ -6,12 +6,16 @@ over keep-alive TLS connections: each request is a fresh identity, so the
 KMS computes the UID, issues SSK/PVT and RSK, wraps and stores them, and
 renders the KmsResponse XML. The caller is a client_credentials client
 ("bench", scope seal.km) that km entitles to the identities.
+With KM_KEK=pkcs11 the key-encryption key is an AES key in a SoftHSM2
+token (master_key_pkcs11), so each key set is wrapped inside the token.
 Prints the wrk report and a last line  keyprov_rps=<requests/s> errors=<n>.
-Environment: DURATION (s, 5), CONNS (8), WRK_THREADS (2)."""
+Environment: DURATION (s, 5), CONNS (8), WRK_THREADS (2), KM_KEK (file)."""
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "..", "tests", "integration"))
@@ -23,14 +27,26 @@ THREADS = int(os.environ.get("WRK_THREADS", "2"))
 PER = 20000
 IDS = ["sip:k%06d@bench.example" % i for i in range(2 * THREADS * PER)]
 
+hsm = None
+if os.environ.get("KM_KEK", "file") == "pkcs11":
+    import km_pkcs11 as p11       # its SoftHSM2 set-up (tests/integration)
+    hsm = tempfile.mkdtemp(prefix="seal-bench-hsm-")
+    kek = {"master_key_pkcs11": {"module": p11.softhsm(hsm), "token": p11.TOKEN,
+                                 "pin_file": os.path.join(hsm, "pin")}}
+    p11.write_pin(kek["master_key_pkcs11"]["pin_file"], p11.PIN)
+else:
+    kek = {}
 srv = g.GmkSeald([("store_sqlite", lambda s: {"path": s.db()}), ("crypto_gnutls", {}),
                   ("im", g.im_conf), ("im_uu", g.im_uu_conf),
                   ("authz_jwt", lambda s: g.authz_conf(s)(s)),
-                  ("km", lambda s: {"kms_uri": "kms.bench.example",
-                                    "master_key_file": os.path.join(s.tmp, "km.kek"),
-                                    "clients": {"bench": IDS}}),
+                  ("km", lambda s: dict({"kms_uri": "kms.bench.example",
+                                         "clients": {"bench": IDS}},
+                                        **(kek or {"master_key_file":
+                                                   os.path.join(s.tmp, "km.kek")}))),
                   ("km_uu", {})], log_level="notice")
 srv.start()
+if hsm:
+    assert "in the token" in srv.log_text(), srv.log_text()[-2000:]
 secret = srv.add_client(client_id="bench", type="confidential", scopes=["seal.km"])["client_secret"]
 c = srv.connection()
 r = g.h.form_request(c, "POST", "/oidc/v1/token",
@@ -58,5 +74,7 @@ errors = int(m.group(1)) if m else 0
 m = re.search(r"Socket errors:.*", out)
 srv.stop()
 srv.cleanup()
+if hsm:
+    shutil.rmtree(hsm, ignore_errors=True)
 print("keyprov_rps=%.0f errors=%d" % (rps, errors + (1 if m else 0)))
 sys.exit(1 if errors else 0)

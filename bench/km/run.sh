@@ -25,6 +25,8 @@
 # cpu_efficiency derived from it do not depend on the load.
 #
 # Last line: keyprov_rps=… gmk_members_s=… gmk_efficiency=…
+# With SoftHSM2 and a km built with p11-kit, keyprov runs a second time
+# with the KEK in a token (keyprov_pkcs11_rps, pkcs11_ratio to the file KEK).
 # Environment: MEMBERS (2000), DURATION (wrk seconds, 5), CRYPTO_SECS (0.3).
 # Needs: wrk, python3, certtool (gnutls-bin), a built tree (make; the
 # plugins km, km_uu, im, im_uu, authz_jwt, seal_x1, gm, store_sqlite,
@@ -51,6 +53,16 @@ echo "--- key provisioning over HTTPS (KM-UU keyprov, wrk)"
 kp=$(top_builddir=$build SEALD=$build/core/seald python3 "$src/bench/km/km_bench.py")
 echo "$kp"
 keyprov=$(get keyprov_rps "$(echo "$kp" | tail -n 1)")
+
+# The same with the KEK in a PKCS#11 token (SoftHSM2), when it is there:
+# what keeping the KEK in a token costs, as a ratio to the file KEK above.
+if [ -f "$build/lib/p11kek/libp11kek.la" ] && command -v softhsm2-util >/dev/null; then
+    echo "--- key provisioning with the KEK in a PKCS#11 token (SoftHSM2)"
+    kp11=$(KM_KEK=pkcs11 top_builddir=$build SEALD=$build/core/seald python3 "$src/bench/km/km_bench.py")
+    echo "$kp11" | tail -n 3
+    k11=$(get keyprov_rps "$(echo "$kp11" | tail -n 1)")
+    awk -v a="$k11" -v b="$keyprov" 'BEGIN { printf "keyprov_pkcs11_rps=%.0f pkcs11_ratio=%.2f\n", a, b ? a / b : 0 }'
+fi
 
 echo "--- in process (seal.km.v1 keyset, GMK distribution of $MEMBERS members)"
 gm=$(cd "$build" && top_builddir=$build "$build/bench/km/bench_gmk" "$MEMBERS" 3 2>/dev/null)
