@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mikey/mikey.h"
 
@@ -29,12 +30,23 @@
 
 #define GMUU_ROOT "/gm-uu/v1/gmk-messages"
 
-/* Everything one message needs, independent of the transport. */
+/* One KMS certificate generation of the key file: its certificate as
+ * lib/mikey takes it, and its key sets. */
+typedef struct gmk_gen {
+    const kmc_store_t *store;
+    struct mikey_kms kms;
+} gmk_gen_t;
+
+/* Everything one message needs, independent of the transport: the key
+ * file's current generation and, during a master-key rollover overlap,
+ * its previous one (kmc_store_t.prev), tried when the current one does
+ * not open a message. */
 typedef struct gmk_ctx {
     sealclient_t *c;
     const sealclient_gmk_options_t *o;
     const kmc_store_t *store;
-    struct mikey_kms kms;
+    gmk_gen_t cur, prev;
+    int has_prev;
 } gmk_ctx_t;
 
 static int refuse(sealclient_gmk_t *g, char *why, size_t whylen, const char *fmt, ...)
@@ -64,6 +76,59 @@ static void view_str(char *dst, size_t n, const struct mikey_view *v)
     for (size_t i = 0; i < k; i++)
         dst[i] = v->p[i] < 0x20 || v->p[i] >= 0x7f ? '?' : (char)v->p[i];
     dst[k] = '\0';
+}
+
+/* The part of a message's checks that depends on the KMS certificate:
+ * the KMS identities, the key period of T, our key set for it, the ECCSI
+ * signature under the KPAK and the SAKKE payload under our RSK. On success
+ * *ks and *res (wiped by the caller) are set. */
+static int open_under(const gmk_gen_t *gen, const uint8_t *buf, size_t len,
+                      struct mikey_imsg *m, sealclient_gmk_t *g, char names[3][KMC_URI_MAX + 1],
+                      const kmc_keyset_t **ks_out, struct mikey_gmk_result *res, char *why,
+                      size_t whylen)
+{
+    char shown[208];
+    const char *kms_uri = gen->store->cert.kms_uri;
+    if (!view_is(&m->idrkmsi.id, kms_uri) || !view_is(&m->idrkmsr.id, kms_uri)) {
+        view_str(shown, sizeof shown,
+                 view_is(&m->idrkmsi.id, kms_uri) ? &m->idrkmsr.id : &m->idrkmsi.id);
+        return refuse(g, why, whylen, "the KMS named in IDRkmsi/IDRkmsr (%s) is not the "
+                      "KMS of the key file (%s)", shown, kms_uri);
+    }
+    uint64_t ntp = mikey_imsg_time(m, 0), period;
+    if (mikey_kp_number(&gen->kms.kp, ntp, &period) != MIKEY_OK)
+        return refuse(g, why, whylen, "its timestamp is before the first key period");
+    g->key_period_no = period;
+    g->time = (int64_t)(ntp - MIKEY_NTP_UNIX_OFFSET);
+    const kmc_keyset_t *ks = kmc_store_find(gen->store, names[1], period);
+    if (!ks) {
+        int ours = 0;
+        for (size_t i = 0; i < gen->store->n_sets; i++)
+            ours |= strcmp(gen->store->sets[i].user_uri, names[1]) == 0;
+        if (!ours)
+            return refuse(g, why, whylen, "addressed to %s, an identity this key file has no "
+                          "key material for", names[1]);
+        return refuse(g, why, whylen, "no key set of %s for key period %" PRIu64
+                      " (the period of the message's timestamp): run seal-client keys",
+                      names[1], period);
+    }
+    struct mikey_gmk_recv p = {
+        (const uint8_t *)ks->user_uri, strlen(ks->user_uri), &gen->kms,
+        ks->rsk, sizeof ks->rsk, &gen->kms, 0,
+    };
+    int rc = mikey_gmk_imessage_receive(buf, len, &p, m, res);
+    if (rc == MIKEY_ESIGN) {
+        return refuse(g, why, whylen, "forged: the ECCSI signature of %s does not verify "
+                      "under the KMS's KPAK", names[0]);
+    } else if (rc == MIKEY_ESAKKE) {
+        return refuse(g, why, whylen, "the SAKKE payload does not decapsulate with the RSK of "
+                      "%s for key period %" PRIu64 " (not for us, or altered)", names[1], period);
+    } else if (rc != MIKEY_OK || res->period_no != period) {
+        mikey_wipe(res, sizeof *res);
+        return refuse(g, why, whylen, "refused: %s", mikey_strerror(rc));
+    }
+    *ks_out = ks;
+    return SEALCLIENT_OK;
 }
 
 /* Processes one I_MESSAGE into g (strings point into names[] or the store);
@@ -96,46 +161,25 @@ static int process(gmk_ctx_t *x, const uint8_t *buf, size_t len, sealclient_gmk_
         return refuse(g, why, whylen, "the initiator (IDRi) %s is not the expected GMS %s",
                       shown, o->gms_uri);
     }
-    const char *kms_uri = x->store->cert.kms_uri;
-    if (!view_is(&m.idrkmsi.id, kms_uri) || !view_is(&m.idrkmsr.id, kms_uri)) {
-        view_str(shown, sizeof shown,
-                 view_is(&m.idrkmsi.id, kms_uri) ? &m.idrkmsr.id : &m.idrkmsi.id);
-        return refuse(g, why, whylen, "the KMS named in IDRkmsi/IDRkmsr (%s) is not the "
-                      "KMS of the key file (%s)", shown, kms_uri);
-    }
-    uint64_t ntp = mikey_imsg_time(&m, 0), period;
-    if (mikey_kp_number(&x->kms.kp, ntp, &period) != MIKEY_OK)
-        return refuse(g, why, whylen, "its timestamp is before the first key period");
-    g->key_period_no = period;
-    g->time = (int64_t)(ntp - MIKEY_NTP_UNIX_OFFSET);
-    const kmc_keyset_t *ks = kmc_store_find(x->store, names[1], period);
-    if (!ks) {
-        int ours = 0;
-        for (size_t i = 0; i < x->store->n_sets; i++)
-            ours |= strcmp(x->store->sets[i].user_uri, names[1]) == 0;
-        if (!ours)
-            return refuse(g, why, whylen, "addressed to %s, an identity this key file has no "
-                          "key material for", names[1]);
-        return refuse(g, why, whylen, "no key set of %s for key period %" PRIu64
-                      " (the period of the message's timestamp): run seal-client keys",
-                      names[1], period);
-    }
-    struct mikey_gmk_recv p = {
-        (const uint8_t *)ks->user_uri, strlen(ks->user_uri), &x->kms,
-        ks->rsk, sizeof ks->rsk, &x->kms, 0,
-    };
+    const kmc_keyset_t *ks = NULL;
     struct mikey_gmk_result res;
-    rc = mikey_gmk_imessage_receive(buf, len, &p, &m, &res);
-    if (rc == MIKEY_ESIGN) {
-        return refuse(g, why, whylen, "forged: the ECCSI signature of %s does not verify "
-                      "under the KMS's KPAK", names[0]);
-    } else if (rc == MIKEY_ESAKKE) {
-        return refuse(g, why, whylen, "the SAKKE payload does not decapsulate with the RSK of "
-                      "%s for key period %" PRIu64 " (not for us, or altered)", names[1], period);
-    } else if (rc != MIKEY_OK || res.period_no != period) {
-        mikey_wipe(&res, sizeof res);
-        return refuse(g, why, whylen, "refused: %s", mikey_strerror(rc));
+    rc = open_under(&x->cur, buf, len, &m, g, names, &ks, &res, why, whylen);
+    if (rc && x->has_prev) {
+        /* made before a master-key rollover, under the previous
+         * certificate: the current generation's reason stands if this
+         * fails too */
+        char why2[512];
+        sealclient_gmk_t g2 = *g;
+        if (open_under(&x->prev, buf, len, &m, &g2, names, &ks, &res, why2,
+                       sizeof why2) == SEALCLIENT_OK) {
+            *g = g2;
+            g->error = NULL;
+            rc = SEALCLIENT_OK;
+        }
+        explicit_bzero(&g2, sizeof g2);
     }
+    if (rc)
+        return rc;
     /* whose media: our own GUK-ID, or another member's */
     const char *sender = o->sender_uri ? o->sender_uri : ks->user_uri;
     uint32_t sender_guk = res.csb_id;
@@ -176,6 +220,15 @@ static int process(gmk_ctx_t *x, const uint8_t *buf, size_t len, sealclient_gmk_
     return SEALCLIENT_OK;
 }
 
+static void gen_of(gmk_gen_t *gen, const kmc_store_t *s)
+{
+    const kmc_cert_t *cert = &s->cert;
+    gen->store = s;
+    gen->kms = (struct mikey_kms){ (const uint8_t *)cert->kms_uri, strlen(cert->kms_uri),
+                                   { cert->period, cert->offset },
+                                   cert->kpak, sizeof cert->kpak, cert->z, sizeof cert->z };
+}
+
 /* Options, key file and KMS of a run. */
 static int setup(sealclient_t *c, const sealclient_gmk_options_t *o, kmc_store_t *store,
                  gmk_ctx_t *x)
@@ -202,10 +255,12 @@ static int setup(sealclient_t *c, const sealclient_gmk_options_t *o, kmc_store_t
     x->c = c;
     x->o = o;
     x->store = store;
-    const kmc_cert_t *cert = &store->cert;
-    x->kms = (struct mikey_kms){ (const uint8_t *)cert->kms_uri, strlen(cert->kms_uri),
-                                 { cert->period, cert->offset },
-                                 cert->kpak, sizeof cert->kpak, cert->z, sizeof cert->z };
+    gen_of(&x->cur, store);
+    /* the previous generation only until the end of its overlap */
+    if (store->prev && store->prev->has_cert && (int64_t)time(NULL) < store->prev->cert.valid_to) {
+        gen_of(&x->prev, store->prev);
+        x->has_prev = 1;
+    }
     return SEALCLIENT_OK;
 }
 

@@ -73,7 +73,8 @@ static int km_post(km_run_t *k, const char *path, enum kmc_msg want, kmc_resp_t 
         rc = sc_fail(c, SEALCLIENT_E_PROTOCOL, "KMS %s: refused the response: %s", path, err);
     } else if (out->msg != want) {
         rc = sc_fail(c, SEALCLIENT_E_PROTOCOL, "KMS %s: the response carries no %s", path,
-                     want == KMC_MSG_INIT ? "KmsInit" : "KmsKeyProv");
+                     want == KMC_MSG_INIT ? "KmsInit"
+                     : want == KMC_MSG_KEYPROV ? "KmsKeyProv" : "KmsCertCache");
     }
     if (rc)
         kmc_resp_free(out);
@@ -126,6 +127,50 @@ static int cert_copy(kmc_cert_t *dst, const kmc_cert_t *s)
         return -1;
     }
     return 0;
+}
+
+static void drop_previous(kmc_store_t *store)
+{
+    if (store->prev) {
+        kmc_store_free(store->prev);
+        free(store->prev);
+        store->prev = NULL;
+    }
+}
+
+/* The KMS certificate changed (a master-key rollover, TS 33.434 5.3): the
+ * stored certificate and its key sets become the previous generation if
+ * the KMS still lists that certificate in its cache (TS 33.180 D.3.5),
+ * with the cache's ValidTo (the end of the overlap), so that messages made
+ * under them before the rollover still open. Otherwise, or when the cache
+ * cannot be read, they are dropped. Any older previous generation goes. */
+static void retire_current(km_run_t *k, kmc_store_t *store)
+{
+    drop_previous(store);
+    kmc_resp_t cc;
+    memset(&cc, 0, sizeof cc);
+    const kmc_cert_t *listed = NULL;
+    if (km_post(k, KM_ROOT "/certcache", KMC_MSG_CERTCACHE, &cc) == SEALCLIENT_OK)
+        for (size_t i = 0; i < cc.n_cache && !listed; i++)
+            if (same_cert(&cc.cache[i], &store->cert) && !cc.cache[i].revoked &&
+                cc.cache[i].valid_to > k->now)
+                listed = &cc.cache[i];
+    if (listed && (store->prev = calloc(1, sizeof *store->prev)) != NULL) {
+        kmc_store_t *p = store->prev;
+        p->has_cert = 1;
+        p->cert = store->cert;
+        p->cert.valid_to = listed->valid_to;
+        p->sets = store->sets;
+        p->n_sets = store->n_sets;
+        memset(&store->cert, 0, sizeof store->cert);
+        store->sets = NULL;
+        store->n_sets = 0;
+    } else {
+        for (size_t i = 0; i < store->n_sets; i++)
+            kmc_keyset_free(&store->sets[i]);
+        store->n_sets = 0;
+    }
+    kmc_resp_free(&cc);
 }
 
 /* The whole validation of one key set under cert; the reason in c. */
@@ -287,12 +332,12 @@ int sealclient_keys_provision(sealclient_t *c, const sealclient_km_options_t *o,
         goto out;
 
     /* 3. All validated: store.  Sets validated under another certificate
-     * (a new KMS, a master-key rollover) are dropped with it. */
-    if (store.has_cert && !same_cert(&store.cert, cert)) {
-        for (size_t i = 0; i < store.n_sets; i++)
-            kmc_keyset_free(&store.sets[i]);
-        store.n_sets = 0;
-    }
+     * (a new KMS, a master-key rollover) go with it, or are kept as the
+     * previous generation while the KMS still serves that certificate. */
+    if (store.has_cert && !same_cert(&store.cert, cert))
+        retire_current(&k, &store);
+    else if (store.prev && store.prev->cert.valid_to <= k.now)
+        drop_previous(&store);
     kmc_cert_free(&store.cert);
     free(store.kms_url);
     store.kms_url = sc_strdup(k.base);

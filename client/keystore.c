@@ -38,6 +38,10 @@ char *kmc_default_keys_path(const char *tokens_path)
 
 void kmc_store_free(kmc_store_t *s)
 {
+    if (s->prev) {
+        kmc_store_free(s->prev);
+        free(s->prev);
+    }
     kmc_cert_free(&s->cert);
     free(s->kms_url);
     for (size_t i = 0; i < s->n_sets; i++)
@@ -198,6 +202,34 @@ static int read_set(json_object *o, kmc_keyset_t *k)
     return 0;
 }
 
+/* "kms_certificate" and "key_sets" of o (the file, or its "previous"). */
+static int read_gen(json_object *o, kmc_store_t *s)
+{
+    json_object *v, *arr;
+    if (json_object_object_get_ex(o, "kms_certificate", &v)) {
+        if (!json_object_is_type(v, json_type_object) || read_cert(v, &s->cert))
+            return -1;
+        s->has_cert = 1;
+    }
+    if (json_object_object_get_ex(o, "key_sets", &arr)) {
+        if (!json_object_is_type(arr, json_type_array) || !s->has_cert)
+            return -1;
+        size_t n = json_object_array_length(arr);
+        if (n > 4096)
+            return -1;
+        s->sets = calloc(n ? n : 1, sizeof *s->sets);
+        if (!s->sets)
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            json_object *e = json_object_array_get_idx(arr, i);
+            s->n_sets = i + 1;
+            if (!json_object_is_type(e, json_type_object) || read_set(e, &s->sets[i]))
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int kmc_store_load(sealclient_t *c, const char *path, kmc_store_t *s)
 {
     memset(s, 0, sizeof *s);
@@ -205,33 +237,18 @@ int kmc_store_load(sealclient_t *c, const char *path, kmc_store_t *s)
     int absent, rc;
     if ((rc = sc_private_json_read(c, path, KEYS_MAX_FILE, &o, &absent)) || absent)
         return rc;
-    json_object *v, *arr = NULL;
+    json_object *v;
     if (!o || !json_object_is_type(o, json_type_object) ||
         !json_object_object_get_ex(o, "format", &v) || !json_object_is_type(v, json_type_int) ||
         json_object_get_int(v) != KEYS_FORMAT)
         goto bad;
-    if (json_object_object_get_ex(o, "kms_certificate", &v)) {
-        if (!json_object_is_type(v, json_type_object) || read_cert(v, &s->cert))
-            goto bad;
-        s->has_cert = 1;
-    }
-    if (get_str(o, "kms_url", 0, &s->kms_url))
+    if (get_str(o, "kms_url", 0, &s->kms_url) || read_gen(o, s))
         goto bad;
-    if (json_object_object_get_ex(o, "key_sets", &arr)) {
-        if (!json_object_is_type(arr, json_type_array) || !s->has_cert)
+    if (json_object_object_get_ex(o, "previous", &v)) {
+        if (!json_object_is_type(v, json_type_object) || !s->has_cert ||
+            !(s->prev = calloc(1, sizeof *s->prev)) || read_gen(v, s->prev) ||
+            !s->prev->has_cert)
             goto bad;
-        size_t n = json_object_array_length(arr);
-        if (n > 4096)
-            goto bad;
-        s->sets = calloc(n ? n : 1, sizeof *s->sets);
-        if (!s->sets)
-            goto bad;
-        for (size_t i = 0; i < n; i++) {
-            json_object *e = json_object_array_get_idx(arr, i);
-            s->n_sets = i + 1;
-            if (!json_object_is_type(e, json_type_object) || read_set(e, &s->sets[i]))
-                goto bad;
-        }
     }
     wipe_strings(o);
     json_object_put(o);
@@ -303,11 +320,11 @@ static json_object *set_json(const kmc_keyset_t *k)
     return o;
 }
 
-int kmc_store_save(sealclient_t *c, const char *path, const kmc_store_t *s)
+/* Adds "kms_certificate" and "key_sets" of s to o; 0 or -1. */
+static int gen_json(json_object *o, const kmc_store_t *s)
 {
-    json_object *o = json_object_new_object(), *arr = json_object_new_array();
-    int ok = o && arr && put_i64(o, "format", KEYS_FORMAT) == 0 &&
-             sc_json_put_str(o, "kms_url", s->kms_url) == 0;
+    json_object *arr = json_object_new_array();
+    int ok = arr != NULL;
     if (ok && s->has_cert) {
         json_object *cj = cert_json(&s->cert);
         ok = cj && json_object_object_add(o, "kms_certificate", cj) == 0;
@@ -323,17 +340,30 @@ int kmc_store_save(sealclient_t *c, const char *path, const kmc_store_t *s)
             json_object_put(kj);
         }
     }
-    if (ok) {
-        ok = json_object_object_add(o, "key_sets", arr) == 0;
-        if (ok)
-            arr = NULL;
+    if (ok && json_object_object_add(o, "key_sets", arr) == 0)
+        return 0;
+    if (arr)
+        wipe_strings(arr);
+    json_object_put(arr);
+    return -1;
+}
+
+int kmc_store_save(sealclient_t *c, const char *path, const kmc_store_t *s)
+{
+    json_object *o = json_object_new_object(), *po = NULL;
+    int ok = o && put_i64(o, "format", KEYS_FORMAT) == 0 &&
+             sc_json_put_str(o, "kms_url", s->kms_url) == 0 && gen_json(o, s) == 0;
+    if (ok && s->prev) {
+        ok = (po = json_object_new_object()) != NULL && gen_json(po, s->prev) == 0 &&
+             json_object_object_add(o, "previous", po) == 0;
+        if (!ok && po) {
+            wipe_strings(po);
+            json_object_put(po);
+        }
     }
     if (!ok) {
-        if (arr)
-            wipe_strings(arr);
         if (o)
             wipe_strings(o);
-        json_object_put(arr);
         json_object_put(o);
         return sc_fail(c, SEALCLIENT_E_NOMEM, "out of memory");
     }

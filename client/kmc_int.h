@@ -59,6 +59,8 @@ typedef struct kmc_resp {
     kmc_cert_t cert;           /* KMC_MSG_INIT */
     kmc_keyset_t *sets;        /* KMC_MSG_KEYPROV */
     size_t n_sets;
+    kmc_cert_t *cache;         /* KMC_MSG_CERTCACHE: the certificates listed */
+    size_t n_cache;
     int has_error;             /* KmsError */
     long error_code;
     char *error_msg;           /* control characters replaced */
@@ -66,6 +68,7 @@ typedef struct kmc_resp {
 
 #define KMC_XML_MAX (1u << 20)     /* a larger response is refused */
 #define KMC_MAX_KEYSETS 64
+#define KMC_MAX_CACHE 16           /* certificates in one KmsCertCache */
 #define KMC_SEC_KEY_LEN 32         /* TrK (AES-256), InK (HMAC-SHA-256) */
 
 /* The D.1 keys a client may hold (out of band); NULL: none. */
@@ -89,14 +92,18 @@ void kmc_keyset_free(kmc_keyset_t *k);
 char *kmc_xml_request(const char *user_uri, const char *kms_uri, const char *url, int64_t now);
 
 /* ----------------------------------------------------------- keystore.c */
-/* The key file: JSON, mode 0600 beside the tokens file.  One KMS
- * certificate and the validated key sets under it. */
+/* The key file: JSON, mode 0600 beside the tokens file.  The KMS
+ * certificate and the validated key sets under it; during a master-key
+ * rollover overlap also the previous certificate and its key sets, for
+ * messages made under them (kept while the KMS lists that certificate in
+ * its certificate cache, until its ValidTo). */
 typedef struct kmc_store {
     int has_cert;
     kmc_cert_t cert;
     char *kms_url;             /* where the certificate came from */
     kmc_keyset_t *sets;
     size_t n_sets;
+    struct kmc_store *prev;    /* the previous generation, or NULL */
 } kmc_store_t;
 
 /* The default path: "keys.json" in the tokens file's directory. */

@@ -258,6 +258,9 @@ void kmc_resp_free(kmc_resp_t *r)
     for (size_t i = 0; i < r->n_sets; i++)
         kmc_keyset_free(&r->sets[i]);
     free(r->sets);
+    for (size_t i = 0; i < r->n_cache; i++)
+        kmc_cert_free(&r->cache[i]);
+    free(r->cache);
     memset(r, 0, sizeof *r);
 }
 
@@ -371,6 +374,31 @@ static int parse_keyset(px_t *p, const xmlNode *n, kmc_keyset_t *k)
     return 0;
 }
 
+/* The KmsCertificate of ch: ch itself, or the one inside a
+ * SignedKmsCertificate (its ds:Signature is made with the InK/TrK this
+ * client does not hold; the certificate inside is read like a plain one).
+ * 1 with *cert set, 0 when ch is neither, -1 on a malformed one. */
+static int cert_element(px_t *p, const xmlNode *ch, const xmlNode **cert)
+{
+    *cert = NULL;
+    if (is(ch, "KmsCertificate")) {
+        *cert = ch;
+        return 1;
+    }
+    if (!is(ch, "SignedKmsCertificate"))
+        return 0;
+    for (const xmlNode *c2 = ch->children; c2; c2 = c2->next) {
+        if (c2->type != XML_ELEMENT_NODE || !in_ns(c2))
+            continue;
+        if (!is(c2, "KmsCertificate") || *cert)
+            return unexpected(p, c2, "SignedKmsCertificate");
+        *cert = c2;
+    }
+    if (!*cert)
+        return bad(p, "<SignedKmsCertificate> holds no <KmsCertificate>");
+    return 1;
+}
+
 static int parse_init(px_t *p, const xmlNode *n, kmc_resp_t *r)
 {
     int seen = 0;
@@ -378,23 +406,12 @@ static int parse_init(px_t *p, const xmlNode *n, kmc_resp_t *r)
         if (ch->type != XML_ELEMENT_NODE || !in_ns(ch))
             continue;
         const xmlNode *cert = NULL;
-        if (is(ch, "KmsCertificate")) {
-            cert = ch;
-        } else if (is(ch, "SignedKmsCertificate")) {
-            /* its ds:Signature is made with the InK/TrK this client does
-             * not hold; the certificate inside is read like a plain one */
-            for (const xmlNode *c2 = ch->children; c2; c2 = c2->next) {
-                if (c2->type != XML_ELEMENT_NODE || !in_ns(c2))
-                    continue;
-                if (!is(c2, "KmsCertificate") || cert)
-                    return unexpected(p, c2, "SignedKmsCertificate");
-                cert = c2;
-            }
-            if (!cert)
-                return bad(p, "<SignedKmsCertificate> holds no <KmsCertificate>");
-        } else if (is(ch, "NewTransportKey") || is(ch, "NewIntegrityKey")) {
-            continue;      /* KmsInitTkIkType: keys for a TrK holder */
-        } else {
+        int rc = cert_element(p, ch, &cert);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            if (is(ch, "NewTransportKey") || is(ch, "NewIntegrityKey"))
+                continue;      /* KmsInitTkIkType: keys for a TrK holder */
             return unexpected(p, ch, "KmsInit");
         }
         if (seen++)
@@ -430,6 +447,34 @@ static int parse_keyprov(px_t *p, const xmlNode *n, kmc_resp_t *r)
     return 0;
 }
 
+/* D.3.5 KmsCertCache: the certificates the KMS tells its clients to trust
+ * besides its current one (here: its previous one during a master-key
+ * rollover overlap). */
+static int parse_certcache(px_t *p, const xmlNode *n, kmc_resp_t *r)
+{
+    for (const xmlNode *ch = n->children; ch; ch = ch->next) {
+        if (ch->type != XML_ELEMENT_NODE || !in_ns(ch))
+            continue;
+        const xmlNode *cert = NULL;
+        int rc = cert_element(p, ch, &cert);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return unexpected(p, ch, "KmsCertCache");
+        if (r->n_cache >= KMC_MAX_CACHE)
+            return bad(p, "more than %d certificates in <KmsCertCache>", KMC_MAX_CACHE);
+        kmc_cert_t *t = realloc(r->cache, (r->n_cache + 1) * sizeof *t);
+        if (!t)
+            return bad(p, "out of memory");
+        r->cache = t;
+        memset(&r->cache[r->n_cache], 0, sizeof *t);
+        r->n_cache++;
+        if (parse_cert(p, cert, &r->cache[r->n_cache - 1]))
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_message(px_t *p, const xmlNode *n, kmc_resp_t *r)
 {
     for (const xmlNode *ch = n->children; ch; ch = ch->next) {
@@ -446,7 +491,9 @@ static int parse_message(px_t *p, const xmlNode *n, kmc_resp_t *r)
             if (parse_keyprov(p, ch, r))
                 return -1;
         } else if (is(ch, "KmsCertCache")) {
-            r->msg = KMC_MSG_CERTCACHE;   /* external KMSs: not used here */
+            r->msg = KMC_MSG_CERTCACHE;
+            if (parse_certcache(p, ch, r))
+                return -1;
         } else {
             return unexpected(p, ch, "KmsMessage");
         }

@@ -237,6 +237,52 @@ START_TEST(xml_refusals)
 }
 END_TEST
 
+/* D.3.5 KmsCertCache: every certificate listed, plain or signed. */
+static char *cache_doc(int n, const char *extra)
+{
+    static char buf[64 * 1024];
+    size_t len = (size_t)snprintf(buf, sizeof buf, "<KmsResponse xmlns='" NS "'><KmsUri>"
+                                  "kms.example.org</KmsUri><KmsMessage><KmsCertCache "
+                                  "CacheNum='3'>%s", extra);
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len,
+                                "%s<KmsCertificate Role='Root'><KmsUri>kms.example.org</KmsUri>"
+                                "<CertUri>kms.example.org/cert/%d</CertUri>"
+                                "<ValidTo>2030-01-01T00:00:00Z</ValidTo>"
+                                "<UserIdFormat>2</UserIdFormat><UserKeyPeriod>2592000"
+                                "</UserKeyPeriod><UserKeyOffset>0</UserKeyOffset><PubEncKey>%s"
+                                "</PubEncKey><PubAuthKey>%s</PubAuthKey></KmsCertificate>%s",
+                                i % 2 ? "<SignedKmsCertificate>" : "", i + 1, Z_HEX, KPAK_HEX,
+                                i % 2 ? "</SignedKmsCertificate>" : "");
+    snprintf(buf + len, sizeof buf - len, "</KmsCertCache></KmsMessage></KmsResponse>");
+    ck_assert_uint_lt(len, sizeof buf - 64);
+    return buf;
+}
+
+START_TEST(xml_certcache)
+{
+    kmc_resp_t r;
+    char err[256];
+    ck_assert_msg(parse(cache_doc(2, ""), &r, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(r.msg, KMC_MSG_CERTCACHE);
+    ck_assert_uint_eq(r.n_cache, 2);
+    ck_assert_str_eq(r.cache[0].cert_uri, "kms.example.org/cert/1");
+    ck_assert_str_eq(r.cache[1].cert_uri, "kms.example.org/cert/2");   /* the signed one */
+    ck_assert_int_eq(r.cache[1].valid_to, 1893456000);
+    ck_assert_uint_eq(r.cache[0].kpak[0], 0x04);
+    ck_assert_int_eq(memcmp(r.cache[0].kpak, r.cache[1].kpak, sizeof r.cache[0].kpak), 0);
+    kmc_resp_free(&r);
+    ck_assert_msg(parse(cache_doc(0, ""), &r, err, sizeof err) == 0, "%s", err);  /* empty */
+    ck_assert_uint_eq(r.n_cache, 0);
+    kmc_resp_free(&r);
+    ck_assert_msg(parse(cache_doc(KMC_MAX_CACHE, ""), &r, err, sizeof err) == 0, "%s", err);
+    kmc_resp_free(&r);
+    refused(cache_doc(KMC_MAX_CACHE + 1, ""), "more than");
+    refused(cache_doc(1, "<KmsKeySet/>"), "unexpected <KmsKeySet> in <KmsCertCache>");
+    refused(cache_doc(1, "<SignedKmsCertificate/>"), "holds no <KmsCertificate>");
+}
+END_TEST
+
 START_TEST(xml_request)
 {
     char *s = kmc_xml_request("sip:a<&>@example.org", "kms.example.org",
@@ -332,6 +378,36 @@ START_TEST(keystore_roundtrip)
     ck_assert_uint_eq(s2.n_sets, 1);
     ck_assert_ptr_nonnull(kmc_store_find(&s2, "sip:alice@example.org", w.period + 1));
     kmc_store_free(&s2);
+
+    /* a previous generation (a rollover overlap) round-trips beside the
+     * current one */
+    kmc_store_t *p = calloc(1, sizeof *p);
+    ck_assert_ptr_nonnull(p);
+    p->has_cert = 1;
+    p->cert = w.store.cert;
+    p->cert.cert_uri = strdup("kms.example.org/cert/1");
+    p->cert.kms_uri = strdup(w.store.cert.kms_uri);
+    p->cert.id = p->cert.issuer = NULL;
+    p->cert.valid_to = 1893456000;
+    ck_assert_int_eq(kmc_store_put(p, &a), 0);
+    w.store.prev = p;
+    ck_assert_int_eq(kmc_store_save(c, path, &w.store), 0);
+    ck_assert_int_eq(kmc_store_load(c, path, &s2), 0);
+    ck_assert_ptr_nonnull(s2.prev);
+    ck_assert_str_eq(s2.prev->cert.cert_uri, "kms.example.org/cert/1");
+    ck_assert_int_eq(s2.prev->cert.valid_to, 1893456000);
+    ck_assert_uint_eq(s2.prev->n_sets, 1);
+    ck_assert_int_eq(memcmp(s2.prev->sets[0].rsk, a.rsk, 257), 0);
+    ck_assert_uint_eq(s2.n_sets, 2);
+    kmc_store_free(&s2);
+    kmc_store_free(p);
+    free(p);
+    w.store.prev = NULL;
+    /* a previous generation without a certificate is not ours */
+    FILE *pf = fopen(path, "w");
+    fputs("{\"format\": 1, \"previous\": {\"key_sets\": []}}", pf);
+    fclose(pf);
+    ck_assert_int_eq(kmc_store_load(c, path, &s2), SEALCLIENT_E_IO);
 
     /* refusals: readable by others, not ours */
     ck_assert_int_eq(chmod(path, 0640), 0);
@@ -529,6 +605,7 @@ int main(void)
     tcase_add_test(t, util_hex_base64);
     tcase_add_test(t, xml_init);
     tcase_add_test(t, xml_refusals);
+    tcase_add_test(t, xml_certcache);
     tcase_add_test(t, xml_request);
     tcase_add_test(t, keystore_roundtrip);
     tcase_add_test(t, gmuu_lists);
