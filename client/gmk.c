@@ -44,7 +44,6 @@ typedef struct gmk_gen {
 typedef struct gmk_ctx {
     sealclient_t *c;
     const sealclient_gmk_options_t *o;
-    const kmc_store_t *store;
     gmk_gen_t cur, prev;
     int has_prev;
 } gmk_ctx_t;
@@ -254,7 +253,6 @@ static int setup(sealclient_t *c, const sealclient_gmk_options_t *o, kmc_store_t
         return rc;
     x->c = c;
     x->o = o;
-    x->store = store;
     gen_of(&x->cur, store);
     /* the previous generation only until the end of its overlap */
     if (store->prev && store->prev->has_cert && (int64_t)time(NULL) < store->prev->cert.valid_to) {
