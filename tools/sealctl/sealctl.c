@@ -43,6 +43,8 @@ static void usage(FILE *f)
           "  client list\n"
           "  client disable CLIENT_ID\n"
           "  key rotate\n"
+          "  km revoke IDENTITY_URI | km restore IDENTITY_URI | km status IDENTITY_URI\n"
+          "  km rollover [--status]\n"
           "Defaults come from SEALCTL_URL, SEALCTL_CACERT, SEALCTL_CERT, SEALCTL_KEY.\n"
           "See sealctl(8).\n", f);
 }
@@ -466,6 +468,70 @@ static int key_rotate(const opts_t *o)
     return rc;
 }
 
+/* ---- key management (km_uu's /admin/v1/km) ---- */
+
+/* km revoke|restore|status IDENTITY_URI */
+static int km_identity(const opts_t *o, const char *verb, const char *identity)
+{
+    CURL *e = curl_easy_init();
+    char *enc = e ? curl_easy_escape(e, identity, 0) : NULL;
+    char path[3200];
+    int ok = enc && strlen(enc) < sizeof path - 64;
+    if (ok)
+        snprintf(path, sizeof path, "/admin/v1/km/revocations/%s", enc);
+    curl_free(enc);
+    curl_easy_cleanup(e);
+    if (!ok) {
+        fprintf(stderr, "sealctl: identity URI too long\n");
+        return 2;
+    }
+    const char *method = !strcmp(verb, "revoke") ? "PUT" : !strcmp(verb, "restore") ? "DELETE"
+                                                                                    : "GET";
+    buf_t r = {0};
+    long st = call(o, method, path, NULL, &r);
+    int rc = 0;
+    if (st == 204) {
+        printf("%s %s\n", identity, !strcmp(verb, "revoke") ? "revoked: nothing more is issued "
+               "or served for it" : "restored");
+    } else if (st == 200) {
+        struct json_object *k = parse_array_or_object(&r), *v;
+        int revoked = k && json_object_object_get_ex(k, "revoked", &v) &&
+                      json_object_get_boolean(v);
+        if (o->json)
+            printf("%s\n", r.s);
+        else
+            printf("%s: %s\n", identity, revoked ? "revoked" : "not revoked");
+        json_object_put(k);
+    } else {
+        rc = st ? refused(st, &r) : 1;
+    }
+    free(r.s);
+    return rc;
+}
+
+/* km rollover [--status] */
+static int km_rollover(const opts_t *o, int start)
+{
+    buf_t r = {0};
+    long st = call(o, start ? "POST" : "GET", "/admin/v1/km/rollover", NULL, &r);
+    int rc = 0;
+    if (st == 200) {
+        struct json_object *k = parse_array_or_object(&r);
+        if (o->json)
+            printf("%s\n", r.s);
+        else
+            printf("master keys: generation %s; previous generation %s served until %s "
+                   "(Unix time, 0: none); next automatic rollover %s (0: none)\n",
+                   str(k, "generation"), str(k, "previousGeneration"), str(k, "overlapUntil"),
+                   str(k, "nextRollover"));
+        json_object_put(k);
+    } else {
+        rc = st ? refused(st, &r) : 1;
+    }
+    free(r.s);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     opts_t o = { getenv("SEALCTL_URL"), getenv("SEALCTL_CACERT"), getenv("SEALCTL_CERT"),
@@ -526,6 +592,12 @@ int main(int argc, char **argv)
         rc = disable(&o, "clients", a[2]);
     else if (!strcmp(a[0], "key") && !strcmp(a[1], "rotate") && n == 2)
         rc = key_rotate(&o);
+    else if (!strcmp(a[0], "km") && n == 3 &&
+             (!strcmp(a[1], "revoke") || !strcmp(a[1], "restore") || !strcmp(a[1], "status")))
+        rc = km_identity(&o, a[1], a[2]);
+    else if (!strcmp(a[0], "km") && !strcmp(a[1], "rollover") &&
+             (n == 2 || (n == 3 && !strcmp(a[2], "--status"))))
+        rc = km_rollover(&o, n == 2);
     else
         usage(stderr);
     curl_global_cleanup();

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <seal/seal.h>
 #include <seal/services/km.h>
+#include "kmu_admin.h"
 #include "kmx.h"
 
 #define BASE "/keymanagement/identity/v1"
@@ -48,6 +49,7 @@ typedef struct uu {
     uu_client_t *clients;
     size_t nclients;
     int xmlsec_ready;
+    kmu_admin_t admin;          /* /admin/v1/km (kmu_admin.c) */
 } uu_t;
 
 /* One request. */
@@ -591,6 +593,7 @@ static void uu_free(uu_t *u)
     free(u->clients);
     if (u->xmlsec_ready)
         kmx_sec_shutdown();
+    kmu_admin_free(&u->admin);
     free(u);
 }
 
@@ -622,7 +625,8 @@ static seal_status_t km_uu_init(seal_plugin_t *self)
         || (st = seal_conf_int(conf, "max_depth", 16, 4, 64, &depth))
         || (st = seal_conf_int(conf, "max_key_sets", 16, 1, 256, &sets))
         || (st = seal_conf_bool(conf, "check_kms_uri", true, &check))
-        || (st = read_clients(u, conf)))
+        || (st = read_clients(u, conf))
+        || (st = kmu_admin_conf(&u->admin, self, conf)))
         return st;
     u->lim = (kmx_limits_t){ .max_bytes = (size_t)max_bytes, .max_depth = (unsigned)depth };
     u->max_key_sets = (size_t)sets;
@@ -643,7 +647,8 @@ static seal_status_t km_uu_init(seal_plugin_t *self)
         || (st = add_route(u, BASE "/keyprov/{uri}", h_keyprov))
         || (st = add_route(u, BASE "/keyprov/{uri}/{time}", h_keyprov))
         || (st = add_route(u, BASE "/certcache", h_certcache))
-        || (st = add_route(u, BASE "/certcache/{n}", h_certcache)))
+        || (st = add_route(u, BASE "/certcache/{n}", h_certcache))
+        || (st = kmu_admin_routes(&u->admin)))
         return st;
     return SEAL_OK;
 }
@@ -658,6 +663,8 @@ static seal_status_t km_uu_start(seal_plugin_t *self)
         seal_log(self, SEAL_LOG_ERR, "%s is not provided (or too old)", SEAL_KM_IFACE_V1);
         return SEAL_E_NOTFOUND;
     }
+    u->admin.km = u->km;
+    u->admin.km_user = u->km_user;
     return SEAL_OK;
 }
 
