@@ -123,6 +123,19 @@ def main():
         rc, out, err = ctl("km", "frobnicate", ALICE)
         assert rc == 2 and "usage" in err, (rc, out, err)
         print("ok sealctl km status, revoke, restore, rollover")
+
+        # a bad admin_dns names its JSON path
+        for bad, words in (("CN=x", "$.plugins.km_uu.admin_dns: expected an array"),
+                           ([""], "$.plugins.km_uu.admin_dns[0]: expected a non-empty")):
+            c = srv.config(h.free_port())
+            c["plugins"]["km_uu"]["admin_dns"] = bad
+            conf = os.path.join(srv.tmp, "bad.conf")
+            with open(conf, "w") as f:
+                json.dump(c, f)
+            p = subprocess.run([srv.seald, "--check-config", "-c", conf], capture_output=True,
+                               text=True, timeout=60)
+            assert p.returncode != 0 and words in p.stderr, (bad, p.stderr)
+        print("ok a malformed admin_dns is a configuration error naming its path")
         rc = srv.stop()
         assert rc == 0, "seald exited with %r" % rc
         return 0

@@ -6,31 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "admindn/admindn.h"
 #include "im_uu.h"
-
-static seal_status_t read_admin_dns(uu_ctx_t *u)
-{
-    const seal_conf_t *conf = seal_plugin_conf(u->self);
-    const seal_conf_t *arr = seal_conf_get(conf, "admin_dns");
-    size_t n = 0;
-    if (arr) {
-        if (seal_conf_type(arr) != SEAL_CONF_ARRAY)
-            return seal_conf_error(u->self, arr, "expected an array of subject DNs, e.g. "
-                                   "[\"CN=admin,O=Example\"]");
-        n = seal_conf_array_len(arr);
-    }
-    if (!(u->admin_dns = calloc(n + 1, sizeof *u->admin_dns)))
-        return SEAL_E_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        const char *dn = seal_conf_as_string(seal_conf_array_at(arr, i));
-        if (!dn || !*dn)
-            return seal_conf_error(u->self, seal_conf_array_at(arr, i),
-                                   "expected a non-empty subject DN string");
-        if (!(u->admin_dns[i] = strdup(dn)))
-            return SEAL_E_NOMEM;
-    }
-    return SEAL_OK;
-}
 
 static seal_status_t im_uu_init(seal_plugin_t *self)
 {
@@ -39,7 +16,7 @@ static seal_status_t im_uu_init(seal_plugin_t *self)
         return SEAL_E_NOMEM;
     u->self = self;
     seal_plugin_set_data(self, u);
-    seal_status_t st = read_admin_dns(u);
+    seal_status_t st = seal_admindn_read(self, seal_plugin_conf(self), &u->admin_dns);
     if (st != SEAL_OK)
         return st;
     if (!seal_plugin_loaded(self, "im") || !seal_service_exists(self, "im")) {
@@ -77,9 +54,7 @@ static void im_uu_fini(seal_plugin_t *self)
     uu_ctx_t *u = seal_plugin_data(self);
     if (!u)
         return;
-    for (size_t i = 0; u->admin_dns && u->admin_dns[i]; i++)
-        free(u->admin_dns[i]);
-    free(u->admin_dns);
+    seal_admindn_free(u->admin_dns);
     free(u->discovery);
     free(u->basic_challenge);
     free(u->bearer_realm);

@@ -19,25 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "admindn/admindn.h"
 #include "im_uu.h"
 
 #define BASE "/admin/v1"
 
 static int admin_ok(uu_ctx_t *u, seal_request_t *req)
 {
-    const char *dn = seal_request_client_cert_dn(req);
-    if (dn)
-        for (size_t i = 0; u->admin_dns[i]; i++)
-            if (strcmp(u->admin_dns[i], dn) == 0) {
-                seal_request_set_principal(req, dn);
-                return 1;
-            }
-    seal_response_problem(req, 403, NULL, dn ? "this client certificate is not an administrator"
-                                             : "administration needs a client certificate "
-                                               "listed in admin_dns", NULL, 0);
-    if (dn)
-        seal_log(u->self, SEAL_LOG_NOTICE, "admin request refused for %s", dn);
-    return 0;
+    return seal_admindn_check(u->self, req, u->admin_dns);
 }
 
 static int json_body(seal_request_t *req, const char **body, size_t *len)

@@ -19,25 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
+#include "admindn/admindn.h"
 #include "kmu_admin.h"
 
 #define BASE "/admin/v1/km"
 
 static int admin_ok(kmu_admin_t *a, seal_request_t *req)
 {
-    const char *dn = seal_request_client_cert_dn(req);
-    if (dn)
-        for (size_t i = 0; i < a->n_dns; i++)
-            if (strcmp(a->dns[i], dn) == 0) {
-                seal_request_set_principal(req, dn);
-                return 1;
-            }
-    seal_response_problem(req, 403, NULL, dn ? "this client certificate is not an administrator"
-                                             : "administration needs a client certificate "
-                                               "listed in admin_dns", NULL, 0);
-    if (dn)
-        seal_log(a->self, SEAL_LOG_NOTICE, "admin request refused for %s", dn);
-    return 0;
+    return seal_admindn_check(a->self, req, a->dns);
 }
 
 static seal_status_t send_json(seal_request_t *req, struct json_object *o)
@@ -128,24 +117,7 @@ seal_status_t kmu_admin_conf(kmu_admin_t *a, seal_plugin_t *self, const seal_con
 {
     memset(a, 0, sizeof *a);
     a->self = self;
-    const seal_conf_t *arr = seal_conf_get(conf, "admin_dns");
-    if (!arr)
-        return SEAL_OK;
-    if (seal_conf_type(arr) != SEAL_CONF_ARRAY)
-        return seal_conf_error(self, arr, "must be an array of certificate subject DNs");
-    size_t n = seal_conf_array_len(arr);
-    if (!(a->dns = calloc(n ? n : 1, sizeof *a->dns)))
-        return SEAL_E_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        const char *dn = seal_conf_as_string(seal_conf_array_at(arr, i));
-        if (!dn || !*dn)
-            return seal_conf_error(self, seal_conf_array_at(arr, i),
-                                   "must be a certificate subject DN");
-        if (!(a->dns[i] = strdup(dn)))
-            return SEAL_E_NOMEM;
-        a->n_dns = i + 1;
-    }
-    return SEAL_OK;
+    return seal_admindn_read(self, conf, &a->dns);
 }
 
 seal_status_t kmu_admin_routes(kmu_admin_t *a)
@@ -177,9 +149,6 @@ seal_status_t kmu_admin_routes(kmu_admin_t *a)
 
 void kmu_admin_free(kmu_admin_t *a)
 {
-    for (size_t i = 0; i < a->n_dns; i++)
-        free(a->dns[i]);
-    free(a->dns);
+    seal_admindn_free(a->dns);
     a->dns = NULL;
-    a->n_dns = 0;
 }

@@ -11,8 +11,7 @@ typedef struct kmu_admin {
     seal_plugin_t *self;
     const seal_km_v1_t *km;     /* set at start */
     void *km_user;
-    char **dns;                 /* admin_dns */
-    size_t n_dns;
+    char **dns;                 /* admin_dns, NULL-terminated */
 } kmu_admin_t;
 
 /* Reads "admin_dns" (an array of subject DNs; absent: none, and every
