@@ -53,6 +53,7 @@ def main():
     if missing or not os.access(sc[0], os.X_OK) or not shutil.which("certtool"):
         print("SKIP: needs seal-client, certtool and the plugins " + ", ".join(missing))
         return e.SKIP
+    sc = os.environ.get("SEAL_CLIENT_WRAPPER", "").split() + sc   # e.g. valgrind, as e2e_gmk
     s = RolloverSeald(dirs)
     rc = 1
     try:

@@ -16,6 +16,7 @@
  * token is never enough to administer the KMS); each handler requires a
  * verified client certificate whose subject DN is listed in km_uu's
  * "admin_dns", else 403. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -47,8 +48,10 @@ static const char *identity_of(seal_request_t *req)
     for (size_t i = 0; ok && i < n; i++)
         ok = (unsigned char)id[i] > 0x20 && (unsigned char)id[i] < 0x7f;
     if (!ok) {
-        seal_invalid_param_t p = { "identity", "an identity URI: 1 to 1024 printable ASCII "
-                                               "characters without spaces" };
+        char why[96];
+        snprintf(why, sizeof why, "an identity URI: 1 to %d printable ASCII characters "
+                 "without spaces", SEAL_KM_URI_MAX);
+        seal_invalid_param_t p = { "identity", why };
         seal_response_problem(req, 400, "INVALID_MSG_FORMAT", "bad identity", &p, 1);
         return NULL;
     }
