@@ -107,6 +107,17 @@ def run_tests(tests):
     return failed
 
 
+def check_config(srv, config):
+    """seald --check-config on a configuration (a dict) written beside
+    srv's: (exit status, standard error)."""
+    conf = os.path.join(srv.tmp, "check.conf")
+    with open(conf, "w") as f:
+        json.dump(config, f)
+    p = subprocess.run([srv.seald, "--check-config", "-c", conf], capture_output=True,
+                       text=True, timeout=60)
+    return p.returncode, p.stderr
+
+
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
@@ -151,31 +162,47 @@ class Seald:
             },
         }
 
+    def _launch(self, port, last=True):
+        """One start on port: True once ready; False when the port was in
+        use (EADDRINUSE) and this is not the last try; else StartError."""
+        self.runs += 1
+        conf = os.path.join(self.tmp, "seald.conf")
+        with open(conf, "w") as f:
+            json.dump(self.config(port), f, indent=1)
+        self.log = os.path.join(self.tmp, "seald-%d.log" % self.runs)
+        with open(self.log, "w") as logf:
+            # SEAL_TEST_WRAPPER runs seald under a tool, e.g.
+            # "libtool --mode=execute valgrind --error-exitcode=99".
+            wrap = shlex.split(os.environ.get("SEAL_TEST_WRAPPER", ""))
+            self.proc = subprocess.Popen(wrap + [self.seald, "-c", conf],
+                                         stdin=subprocess.DEVNULL,
+                                         stdout=logf, stderr=subprocess.STDOUT)
+        self.port = port
+        if self._wait_ready():
+            return True
+        text = self.log_text()
+        self.kill()
+        if "in use" not in text.lower() or last:
+            raise StartError("seald did not start:\n" + text, text)
+        return False
+
     def start(self, tries=5):
         """Starts seald on a free port; retries when the port was taken in
         between (EADDRINUSE)."""
         for _ in range(tries):
-            self.runs += 1
-            port = free_port()
-            conf = os.path.join(self.tmp, "seald.conf")
-            with open(conf, "w") as f:
-                json.dump(self.config(port), f, indent=1)
-            self.log = os.path.join(self.tmp, "seald-%d.log" % self.runs)
-            with open(self.log, "w") as logf:
-                # SEAL_TEST_WRAPPER runs seald under a tool, e.g.
-                # "libtool --mode=execute valgrind --error-exitcode=99".
-                wrap = shlex.split(os.environ.get("SEAL_TEST_WRAPPER", ""))
-                self.proc = subprocess.Popen(wrap + [self.seald, "-c", conf],
-                                             stdin=subprocess.DEVNULL,
-                                             stdout=logf, stderr=subprocess.STDOUT)
-            self.port = port
-            if self._wait_ready():
+            if self._launch(free_port(), last=False):
                 return self
-            text = self.log_text()
-            self.kill()
-            if "in use" not in text.lower():
-                raise StartError("seald did not start:\n" + text, text)
         raise RuntimeError("no free port after %d tries" % tries)
+
+    def start_at(self, port, tries=20):
+        """Starts on a given port (one chosen beforehand with free_port, when
+        another server's configuration must name it, or a restart on the
+        port that the issuer URL names). While another process holds the
+        port for a moment (a client's ephemeral port), it tries again."""
+        for attempt in range(tries):
+            if self._launch(port, last=attempt + 1 == tries):
+                return self
+            time.sleep(0.5)
 
     def _wait_ready(self, timeout=60.0):
         """True once this seald says it serves (a listener on the port could
@@ -419,31 +446,6 @@ class ImSeald(Seald):
         if host != "127.0.0.1":
             ctx.check_hostname = False   # the test certificate names 127.0.0.1; chain still checked
         return http.client.HTTPSConnection(host, self.port, timeout=timeout, context=ctx)
-
-    def start_at(self, port, tries=20):
-        """Starts on a given port (one chosen beforehand with free_port, when
-        another server's configuration must name it, or a restart on the
-        port that the issuer URL names). While another process holds the
-        port for a moment (a client's ephemeral port), it tries again."""
-        for attempt in range(tries):
-            self.runs += 1
-            conf = os.path.join(self.tmp, "seald.conf")
-            with open(conf, "w") as f:
-                json.dump(self.config(port), f, indent=1)
-            self.log = os.path.join(self.tmp, "seald-%d.log" % self.runs)
-            with open(self.log, "w") as logf:
-                wrap = shlex.split(os.environ.get("SEAL_TEST_WRAPPER", ""))
-                self.proc = subprocess.Popen(wrap + [self.seald, "-c", conf],
-                                             stdin=subprocess.DEVNULL,
-                                             stdout=logf, stderr=subprocess.STDOUT)
-            self.port = port
-            if self._wait_ready():
-                return self
-            text = self.log_text()
-            self.kill()
-            if "in use" not in text.lower() or attempt + 1 == tries:
-                raise StartError("seald did not start:\n" + text, text)
-            time.sleep(0.5)
 
     def admin(self, method, path, body=None):
         """One request to the administration endpoint with the admin

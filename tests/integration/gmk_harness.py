@@ -111,9 +111,6 @@ class GmkSeald(h.Seald):
             "plugins": plugins,
         }
 
-    def start_at(self, port):
-        return h.ImSeald.start_at(self, port)
-
     def connection(self, client_cert=False, timeout=60, cert_name="client"):
         return h.ImSeald.connection(self, client_cert, timeout, cert_name)
 

@@ -57,10 +57,7 @@ def main():
         srv.add_client(client_id="app", type="public", redirect_uris=[k.RU],
                        scopes=["openid", "seal.km"])
         tok = k.user_token(srv, "alice", PW)
-        for _ in range(200):
-            if k.kms_post(srv, "/init", tok).status != 401:
-                break
-            time.sleep(0.05)
+        k.wait_authz(srv, tok)
         assert k.kms_post(srv, "/keyprov", tok).status == 200
 
         # who may administer
@@ -132,12 +129,8 @@ def main():
                            ([""], "$.plugins.km_uu.admin_dns[0]: expected a non-empty")):
             c = srv.config(h.free_port())
             c["plugins"]["km_uu"]["admin_dns"] = bad
-            conf = os.path.join(srv.tmp, "bad.conf")
-            with open(conf, "w") as f:
-                json.dump(c, f)
-            p = subprocess.run([srv.seald, "--check-config", "-c", conf], capture_output=True,
-                               text=True, timeout=60)
-            assert p.returncode != 0 and words in p.stderr, (bad, p.stderr)
+            rc, err = h.check_config(srv, c)
+            assert rc != 0 and words in err, (bad, err)
         print("ok a malformed admin_dns is a configuration error naming its path")
         rc = srv.stop()
         assert rc == 0, "seald exited with %r" % rc

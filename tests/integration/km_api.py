@@ -68,17 +68,7 @@ def setup():
     tokens["carol"] = k.user_token(srv, "carol", PW)
     tokens["alice_gm"] = k.user_token(srv, "alice", PW, scope="openid seal.gm")
     tokens["vs1"] = k.client_token(srv, "vs1", VS_SECRET)
-    wait_ready()
-
-
-def wait_ready():
-    """authz_jwt fetches the IdM's key set once seald listens: wait for it."""
-    for _ in range(200):
-        r = k.kms_post(srv, "/init", tokens["alice"])
-        if r.status != 401:
-            return
-        time.sleep(0.05)
-    raise AssertionError("authz_jwt never accepted the token: %r" % r)
+    k.wait_authz(srv, tokens["alice"])
 
 
 def init_cert():
@@ -290,7 +280,7 @@ def restart_keeps_keys():
     port = srv.port
     assert srv.stop() == 0, srv.log_text()
     srv.start_at(port)   # the same issuer URL, so the tokens stay valid
-    wait_ready()
+    k.wait_authz(srv, tokens["alice"])
     assert k.text(init_cert(), "PubAuthKey") == kpak
     root = k.kms_doc(k.kms_post(srv, "/keyprov", tokens["alice"]), srv)
     assert k.text(k.keysets(root)[0], "UserSigningKeySSK") == state["alice_cur"]

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 
@@ -130,6 +131,17 @@ def client_token(srv, client_id, secret, scope="seal.km"):
 
 
 # ---- KM-UU ----
+
+def wait_authz(srv, token):
+    """authz_jwt fetches the IdM's key set once seald listens: wait until
+    the KMS accepts token."""
+    for _ in range(200):
+        r = kms_post(srv, "/init", token)
+        if r.status != 401:
+            return
+        time.sleep(0.05)
+    raise AssertionError("authz_jwt never accepted the token: %r" % r)
+
 
 def kms_post(srv, path, token=None, body=b"", cert=None, headers=None):
     """POST to the KMS interface with a bearer token and/or a client

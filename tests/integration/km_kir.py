@@ -81,10 +81,7 @@ def setup():
     tok["vs1"] = k.client_token(srv, "vs1", secret)
     tok["vs1_gm"] = k.client_token(srv, "vs1", secret, scope="seal.gm")
     tok["alice"] = k.user_token(srv, "alice", PW)
-    for _ in range(200):
-        if k.kms_post(srv, "/init", tok["alice"]).status != 401:
-            break
-        time.sleep(0.05)
+    k.wait_authz(srv, tok["alice"])
 
 
 @test

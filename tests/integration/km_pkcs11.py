@@ -17,7 +17,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -67,15 +66,6 @@ def write_pin(path, pin, mode=0o600):
     os.chmod(path, mode)
 
 
-def wait_ready(srv, tok):
-    for _ in range(200):
-        r = k.kms_post(srv, "/init", tok)
-        if r.status != 401:
-            return
-        time.sleep(0.05)
-    raise AssertionError("authz_jwt never accepted the token: %r" % r)
-
-
 def start_fails(srv, port, needle):
     try:
         srv.start_at(port)
@@ -87,15 +77,10 @@ def start_fails(srv, port, needle):
 
 
 def check_config(srv, km_conf, needle):
-    conf = os.path.join(srv.tmp, "bad.conf")
     c = srv.config(h.free_port())
     c["plugins"]["km"] = dict(c["plugins"]["km"], **km_conf)
-    import json
-    with open(conf, "w") as f:
-        json.dump(c, f)
-    p = subprocess.run([srv.seald, "--check-config", "-c", conf], capture_output=True,
-                       text=True, timeout=60)
-    assert p.returncode != 0 and needle in p.stderr, (p.returncode, p.stderr)
+    rc, err = h.check_config(srv, c)
+    assert rc != 0 and needle in err, (rc, err)
 
 
 def main():
@@ -117,7 +102,7 @@ def main():
         srv.add_client(client_id="app", type="public", redirect_uris=[k.RU],
                        scopes=["openid", "seal.km"])
         tok = k.user_token(srv, "alice", PW)
-        wait_ready(srv, tok)
+        k.wait_authz(srv, tok)
         c1 = k.cert_of(k.kms_doc(k.kms_post(srv, "/init", tok), srv))
         ks = k.keysets(k.kms_doc(k.kms_post(srv, "/keyprov", tok), srv))[0]
         ok, out = k.keycheck(c1, ks)
@@ -131,7 +116,7 @@ def main():
             db = f.read()
         assert ssk.encode() not in db and bytes.fromhex(ssk) not in db
         srv.start_at(port)            # the same issuer URL: the token stays valid
-        wait_ready(srv, tok)
+        k.wait_authz(srv, tok)
         c2 = k.cert_of(k.kms_doc(k.kms_post(srv, "/init", tok), srv))
         assert k.text(c2, "PubAuthKey") == k.text(c1, "PubAuthKey")
         ks2 = k.keysets(k.kms_doc(k.kms_post(srv, "/keyprov", tok), srv))[0]

@@ -44,11 +44,8 @@ def main():
     srv.add_client(client_id="app", type="public", redirect_uris=[k.RU],
                    scopes=["openid", "seal.km"])
     tok = k.user_token(srv, "alice", PW)
-    for _ in range(200):
-        if k.kms_post(srv, "/init", tok).status != 401:
-            break
-        time.sleep(0.05)
     try:
+        k.wait_authz(srv, tok)
         c1 = k.cert_of(k.kms_doc(k.kms_post(srv, "/init", tok), srv))
         assert k.text(c1, "CertUri") == "kms.example.org/cert/1"
         # ValidFrom/ValidTo: the generation's life plus the overlap.
