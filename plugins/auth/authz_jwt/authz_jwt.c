@@ -194,11 +194,12 @@ static const char *scope_for(const authz_t *az, const char *service)
 }
 
 /* The subject becomes the principal; what else the token says about its
- * bearer goes into request attributes for the handlers (a key management
- * binding checks val_user_ids, for one). */
+ * bearer goes into request attributes for the handlers (lib/access reads
+ * them: "auth" says a token authenticated the caller). */
 static seal_status_t approve(seal_request_t *req, const token_facts_t *f)
 {
     if (seal_request_set_principal(req, f->sub) != SEAL_OK ||
+        seal_request_set_attr(req, "auth", "token") != SEAL_OK ||
         (f->client_id && seal_request_set_attr(req, "client_id", f->client_id) != SEAL_OK) ||
         (f->scope && seal_request_set_attr(req, "scope", f->scope) != SEAL_OK) ||
         (f->val_user_ids && seal_request_set_attr(req, "val_user_ids", f->val_user_ids) != SEAL_OK))
