@@ -295,7 +295,9 @@ seal_status_t im_client_add(void *user, const char *json, size_t len,
     if (string_array(in, "redirect_uris", uris, NULL, ok_uri, NULL, err)
         || string_array(in, "grant_types", grants, confidential ? conf_grants : public_grants,
                         ok_grant, NULL, err)
-        || string_array(in, "scopes", scopes, (const char *const *)c->scopes, ok_scope, c, err))
+        /* Scopes are granted, not assumed: a client gets exactly those
+         * registered for it, none by default (doc/authorization.md). */
+        || string_array(in, "scopes", scopes, NULL, ok_scope, c, err))
         goto out;
     if (!confidential && arr_has(grants, SEAL_IM_GRANT_CLIENT)) {
         im_err(err, "invalid_request", 400, "client_credentials needs a confidential client");
