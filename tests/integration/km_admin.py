@@ -34,7 +34,7 @@ def main():
         print("SKIP: %s not built" % sealctl)
         return h.SKIP
     srv = k.KmSeald(km_conf={"rollover_overlap": 3600})
-    srv.km_uu_conf = {"admin_dns": [srv.admin_dn]}
+    srv.km_uu_conf = k.admin_conf(srv)
     srv.start()
 
     def admin(method, identity=None, cert="admin", headers=None):
