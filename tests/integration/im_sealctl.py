@@ -74,11 +74,13 @@ try:
     print("ok users")
 
     rc, out, err = ctl("client", "add", "app", "--type", "public", "--redirect-uri", RU,
-                       "--scope", "openid", "--scope", "seal.gm")
+                       "--scope", "openid", "--scope", "seal.km", "--scope", "seal.gm")
     assert rc == 0 and "client_id: app" in out and "client_secret" not in out, (rc, out, err)
+    assert "scopes: openid,seal.km,seal.gm\n" in out and "redirect_uris: %s\n" % RU in out, out
     rc, out, err = ctl("client", "add", "vs1", "--type", "confidential", "--scope", "seal.gm",
                        "--name", "VAL server 1")
     assert rc == 0 and "client_secret: " in out and "only this once" in out, (rc, out, err)
+    assert "scopes: seal.gm\n" in out and "grant_types: client_credentials\n" in out, out
     secret = [ln.split(": ", 1)[1] for ln in out.splitlines() if ln.startswith("client_secret:")][0]
     rc, out, err = ctl("client", "list")
     assert rc == 0 and "vs1" in out and "confidential" in out and secret not in out, out

@@ -40,6 +40,7 @@ static void usage(FILE *f)
           "  user disable USER_ID\n"
           "  client add [CLIENT_ID] --type public|confidential [--redirect-uri URI]...\n"
           "             [--grant-type TYPE]... [--scope SCOPE]... [--name NAME]\n"
+          "             (no --scope: the client gets no scope)\n"
           "  client list\n"
           "  client disable CLIENT_ID\n"
           "  key rotate\n"
@@ -344,27 +345,45 @@ static int list(const opts_t *o, const char *what)
     return 0;
 }
 
-/* Path segment: only the characters ids may have (im refuses others). */
-static int id_ok(const char *s)
+/* "/admin/v1/<what>/<id><suffix>" with id percent-encoded (RFC 3986 2.1):
+ * every octet but the unreserved ones, so that an id with sub-delims, ':'
+ * or '@' (e.g. "alice+ops@example.org;x=1") reaches the server as one
+ * path segment that decodes back to itself. The server judges the id
+ * (lib/ident's grammar). malloc'd; NULL when out of memory. */
+static char *admin_path(const char *what, const char *id, const char *suffix)
 {
-    if (!*s || strlen(s) > 255)
-        return 0;
-    for (; *s; s++)
-        if ((unsigned char)*s <= 0x20 || strchr("/?#%\\\"", *s) || *s == 0x7f)
-            return 0;
-    return 1;
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(id);
+    char *p = malloc(sizeof "/admin/v1//" + strlen(what) + 3 * n + strlen(suffix));
+    if (!p)
+        return NULL;
+    char *w = p + sprintf(p, "/admin/v1/%s/", what);
+    for (const unsigned char *c = (const unsigned char *)id; *c; c++) {
+        if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')
+            || strchr("-._~", *c)) {
+            *w++ = (char)*c;
+        } else {
+            *w++ = '%';
+            *w++ = hex[*c >> 4];
+            *w++ = hex[*c & 15];
+        }
+    }
+    strcpy(w, suffix);
+    return p;
 }
 
 static int disable(const opts_t *o, const char *what, const char *id)
 {
-    if (!id_ok(id)) {
-        fprintf(stderr, "sealctl: %s: not a valid id\n", id);
+    if (!*id) {
+        fprintf(stderr, "sealctl: an empty id\n");
         return 2;
     }
-    char path[320];
-    snprintf(path, sizeof path, "/admin/v1/%s/%s/disable", what, id);
+    char *path = admin_path(what, id, "/disable");
+    if (!path)
+        return 1;
     buf_t r = {0};
     long st = call(o, "POST", path, NULL, &r);
+    free(path);
     int rc = 0;
     if (st == 204)
         printf("%s %s disabled\n", strcmp(what, "users") == 0 ? "user" : "client", id);
@@ -428,7 +447,15 @@ static int client_add(const opts_t *o, int argc, char **argv)
         if (o->json) {
             printf("%s\n", r.s);
         } else {
-            printf("client_id: %s\ntype: %s\n", str(cl, "client_id"), str(cl, "type"));
+            /* The scopes the server granted: exactly those registered, none
+             * by default ("-"). */
+            printf("client_id: %s\ntype: %s\nscopes: ", str(cl, "client_id"), str(cl, "type"));
+            print_list(cl, "scopes", stdout);
+            printf("\ngrant_types: ");
+            print_list(cl, "grant_types", stdout);
+            printf("\nredirect_uris: ");
+            print_list(cl, "redirect_uris", stdout);
+            printf("\n");
             if (json_object_object_get_ex(cl, "client_secret", &sec))
                 printf("client_secret: %s\n"
                        "(the secret is shown only this once: store it now)\n",
@@ -473,22 +500,18 @@ static int key_rotate(const opts_t *o)
 /* km revoke|restore|status IDENTITY_URI */
 static int km_identity(const opts_t *o, const char *verb, const char *identity)
 {
-    CURL *e = curl_easy_init();
-    char *enc = e ? curl_easy_escape(e, identity, 0) : NULL;
-    char path[3200];
-    int ok = enc && strlen(enc) < sizeof path - 64;
-    if (ok)
-        snprintf(path, sizeof path, "/admin/v1/km/revocations/%s", enc);
-    curl_free(enc);
-    curl_easy_cleanup(e);
-    if (!ok) {
-        fprintf(stderr, "sealctl: identity URI too long\n");
+    if (!*identity) {
+        fprintf(stderr, "sealctl: an empty identity URI\n");
         return 2;
     }
+    char *path = admin_path("km/revocations", identity, "");
+    if (!path)
+        return 1;
     const char *method = !strcmp(verb, "revoke") ? "PUT" : !strcmp(verb, "restore") ? "DELETE"
                                                                                     : "GET";
     buf_t r = {0};
     long st = call(o, method, path, NULL, &r);
+    free(path);
     int rc = 0;
     if (st == 204) {
         printf("%s %s\n", identity, !strcmp(verb, "revoke") ? "revoked: nothing more is issued "

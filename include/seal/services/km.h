@@ -36,8 +36,10 @@
  * key); asking again returns the same keys.
  *
  * Identities are URIs ("sip:alice@example.org", a GMS URI), 1 to
- * SEAL_KM_URI_MAX octets of printable ASCII without spaces (the entitlement
- * lists are space-separated); anything else is SEAL_E_INVAL.
+ * SEAL_KM_URI_MAX octets of letters, digits and - . _ ~ ! $ & ' ( ) * + , ;
+ * = : @ (RFC 3986 pchar without percent-encoding: what an administration
+ * route can address, so no space and no '/'); anything else is
+ * SEAL_E_INVAL.
  *
  * Status codes: SEAL_OK; SEAL_E_INVAL (bad identity, bad argument);
  * SEAL_E_PERM (key period outside policy; for entitled: not entitled);

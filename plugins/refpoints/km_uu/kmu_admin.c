@@ -21,6 +21,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "admindn/admindn.h"
+#include "ident/ident.h"
 #include "kmu_admin.h"
 
 #define BASE "/admin/v1/km"
@@ -39,18 +40,15 @@ static seal_status_t send_json(seal_request_t *req, struct json_object *o)
     return st;
 }
 
-/* The {identity} of the path, checked as km checks identity URIs. */
+/* The {identity} of the path, checked as km checks identity URIs
+ * (lib/ident). */
 static const char *identity_of(seal_request_t *req)
 {
     const char *id = seal_request_path_param(req, "identity");
-    size_t n = id ? strlen(id) : 0;
-    int ok = n > 0 && n <= SEAL_KM_URI_MAX;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = (unsigned char)id[i] > 0x20 && (unsigned char)id[i] < 0x7f;
-    if (!ok) {
-        char why[96];
-        snprintf(why, sizeof why, "an identity URI: 1 to %d printable ASCII characters "
-                 "without spaces", SEAL_KM_URI_MAX);
+    if (!ident_ok(id, SEAL_KM_URI_MAX)) {
+        char why[128];
+        snprintf(why, sizeof why, "an identity URI: 1 to %d characters: %s", SEAL_KM_URI_MAX,
+                 IDENT_PCHAR_TEXT);
         seal_invalid_param_t p = { "identity", why };
         seal_response_problem(req, 400, "INVALID_MSG_FORMAT", "bad identity", &p, 1);
         return NULL;

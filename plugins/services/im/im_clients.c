@@ -14,23 +14,17 @@
  * entropy, so a fast keyed hash is enough). */
 #include <stdlib.h>
 #include <string.h>
+#include "ident/ident.h"
 #include "im_int.h"
 
-#define MAX_CLIENT_ID 128
 #define MAX_URIS 32
 
+/* A client id is addressed by /admin/v1/clients/{clientId}/disable and
+ * travels in Basic credentials, query strings and lib/access's
+ * "server:<client_id>" owners: lib/ident's stricter unreserved set. */
 static int client_id_ok(const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > MAX_CLIENT_ID)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')
-              || ch == '-' || ch == '.' || ch == '_' || ch == '~'))
-            return 0;
-    }
-    return 1;
+    return ident_unreserved_ok(s, IDENT_CLIENT_MAX);
 }
 
 struct json_object *im_client_get(im_ctx_t *c, const char *client_id)
@@ -214,7 +208,7 @@ static int arr_has(struct json_object *a, const char *s)
 }
 
 /* Copies a string array member, each item checked by ok(); the default
- * list when absent. -1 with err on a bad value. */
+ * list (NULL: none) when absent. -1 with err on a bad value. */
 static int string_array(struct json_object *in, const char *key, struct json_object *out,
                         const char *const *defaults, int (*ok)(void *, const char *), void *octx,
                         seal_im_error_t *err)
@@ -284,8 +278,8 @@ seal_status_t im_client_add(void *user, const char *json, size_t len,
         goto out;
     }
     if (cid && !client_id_ok(cid)) {
-        im_err(err, "invalid_request", 400, "client_id: 1 to %d characters of A-Z a-z 0-9 - . _ ~",
-               MAX_CLIENT_ID);
+        im_err(err, "invalid_request", 400, "client_id: 1 to %d characters: %s",
+               IDENT_CLIENT_MAX, IDENT_UNRESERVED_TEXT);
         goto out;
     }
     if (!cid) {
@@ -301,7 +295,9 @@ seal_status_t im_client_add(void *user, const char *json, size_t len,
     if (string_array(in, "redirect_uris", uris, NULL, ok_uri, NULL, err)
         || string_array(in, "grant_types", grants, confidential ? conf_grants : public_grants,
                         ok_grant, NULL, err)
-        || string_array(in, "scopes", scopes, (const char *const *)c->scopes, ok_scope, c, err))
+        /* Scopes are granted, not assumed: a client gets exactly those
+         * registered for it, none by default (doc/authorization.md). */
+        || string_array(in, "scopes", scopes, NULL, ok_scope, c, err))
         goto out;
     if (!confidential && arr_has(grants, SEAL_IM_GRANT_CLIENT)) {
         im_err(err, "invalid_request", 400, "client_credentials needs a confidential client");
@@ -327,9 +323,11 @@ seal_status_t im_client_add(void *user, const char *json, size_t len,
         || json_object_object_add(doc, "enabled", json_object_new_boolean(1))
         || im_jadd_int(doc, "created", im_now()))
         goto oom;
-    st = im_store_put(c, NULL, IM_NS_CLIENTS, cid, doc, SEAL_REV_ABSENT, NULL, 0);
-    if (st == SEAL_E_EXISTS) {
-        im_err(err, "invalid_request", 409, "client %s exists", cid);
+    st = im_id_create(c, IM_NS_CLIENTS, IM_NS_USERS, cid, doc);
+    if (st == SEAL_E_EXISTS || st == SEAL_E_CONFLICT) {
+        im_err(err, "invalid_request", 409, st == SEAL_E_EXISTS ? "client_id: client %s exists"
+               : "client_id: %s is a user id (user and client ids must differ)", cid);
+        st = SEAL_E_EXISTS;   /* taken, in the one name space of users and clients */
         goto out;
     }
     if (st == SEAL_OK) {

@@ -207,6 +207,12 @@ seal_status_t im_user_add(void *user, const char *json, size_t len,
                           char **out, size_t *out_len, seal_im_error_t *err);
 seal_status_t im_user_list(void *user, char **out, size_t *out_len);
 seal_status_t im_user_disable(void *user, const char *user_id);
+/* Creates doc under id in ns unless id is taken there (SEAL_E_EXISTS) or
+ * in other_ns (SEAL_E_CONFLICT): user ids and client ids share one name
+ * space, since a token whose sub equals its client_id is a VAL server's
+ * (lib/access). */
+seal_status_t im_id_create(im_ctx_t *c, const char *ns, const char *other_ns, const char *id,
+                           struct json_object *doc);
 
 /* ---- im_authorize.c ---- */
 seal_status_t im_authorize_check(void *user, const seal_im_param_t *params, size_t n,

@@ -1,30 +1,59 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* VAL users (TS 33.434 5.2.3): the user id (the ID token's "sub", at most
- * 255 octets, never reassigned), the user's VAL user identities, an
- * argon2id password hash and an enabled flag. Added, listed and disabled
- * through sealctl; never deleted, so a user id is never reassigned. */
+/* VAL users (TS 33.434 5.2.3): the user id (the ID token's "sub", never
+ * reassigned), the user's VAL user identities, an argon2id password hash
+ * and an enabled flag. Added, listed and disabled through sealctl; never
+ * deleted, so a user id is never reassigned.
+ *
+ * A user id is addressed by /admin/v1/users/{userId}/disable, and a VAL
+ * user id becomes a KMS identity addressed by
+ * /admin/v1/km/revocations/{identity}: both follow lib/ident's grammar, so
+ * that whatever is created here can be disabled or revoked later. A lookup
+ * applies it too: an id outside it (stored before the rule) is not served,
+ * since it could not be administered. */
 #include <stdlib.h>
 #include <string.h>
+#include <seal/services/km.h>
+#include "ident/ident.h"
 #include "im_int.h"
 
-#define MAX_ID 255
 #define MAX_VAL_IDS 64
 
-/* Printable, no control characters (UTF-8 allowed), 1..max octets. */
-static int id_ok(const char *s, size_t max)
+static int user_id_ok(const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > max)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return 0;
-    return 1;
+    return ident_ok(s, IDENT_USER_MAX);
+}
+
+/* A VAL user id is one of the KMS identities of the user's tokens
+ * (val_user_ids): at most SEAL_KM_URI_MAX octets, as km serves. */
+static int val_id_ok(const char *s)
+{
+    return ident_ok(s, SEAL_KM_URI_MAX);
+}
+
+seal_status_t im_id_create(im_ctx_t *c, const char *ns, const char *other_ns, const char *id,
+                           struct json_object *doc)
+{
+    /* In one transaction, which holds the store's write lock from begin to
+     * commit (store_sqlite), so that a user and a client of the same name
+     * added at the same time cannot both pass the check. */
+    seal_store_txn_t *txn = NULL;
+    seal_status_t st = seal_store_txn_begin(c->self, &txn);
+    if (st != SEAL_OK)
+        return st;
+    st = seal_store_get(c->self, txn, other_ns, id, NULL, NULL, NULL);
+    if (st == SEAL_OK)
+        st = SEAL_E_CONFLICT;
+    else if (st == SEAL_E_NOTFOUND)
+        st = im_store_put(c, txn, ns, id, doc, SEAL_REV_ABSENT, NULL, 0);
+    if (st == SEAL_OK)
+        return seal_store_txn_commit(txn);
+    seal_store_txn_abort(txn);
+    return st;
 }
 
 struct json_object *im_user_get(im_ctx_t *c, const char *user_id)
 {
-    if (!id_ok(user_id, MAX_ID))
+    if (!user_id_ok(user_id))
         return NULL;
     return im_store_get(c, NULL, IM_NS_USERS, user_id, NULL, NULL);
 }
@@ -74,9 +103,9 @@ seal_status_t im_user_add(void *user, const char *json, size_t len,
         im_err(err, "invalid_request", 400, "the body must be a JSON object");
         goto out;
     }
-    if (!id_ok(uid, MAX_ID)) {
-        im_err(err, "invalid_request", 400, "user_id: 1 to %d octets, no control characters",
-               MAX_ID);
+    if (!user_id_ok(uid)) {
+        im_err(err, "invalid_request", 400, "user_id: 1 to %d characters: %s",
+               IDENT_USER_MAX, IDENT_PCHAR_TEXT);
         goto out;
     }
     if (!pw || strlen(pw) < (size_t)c->pw_min || strlen(pw) > 1024) {
@@ -97,9 +126,9 @@ seal_status_t im_user_add(void *user, const char *json, size_t len,
             struct json_object *e = json_object_array_get_idx(v, i);
             const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e)
                                                                      : NULL;
-            if (!id_ok(s, 1024)) {
-                im_err(err, "invalid_request", 400, "val_user_ids/%zu: a non-empty string "
-                       "without control characters", i);
+            if (!val_id_ok(s)) {
+                im_err(err, "invalid_request", 400, "val_user_ids/%zu: 1 to %d characters: %s",
+                       i, SEAL_KM_URI_MAX, IDENT_PCHAR_TEXT);
                 goto out;
             }
             json_object_array_add(ids, json_object_new_string(s));
@@ -120,9 +149,11 @@ seal_status_t im_user_add(void *user, const char *json, size_t len,
         || json_object_object_add(doc, "enabled", json_object_new_boolean(1)) != 0
         || im_jadd_int(doc, "created", im_now()))
         goto oom;
-    st = im_store_put(c, NULL, IM_NS_USERS, uid, doc, SEAL_REV_ABSENT, NULL, 0);
-    if (st == SEAL_E_EXISTS) {
-        im_err(err, "invalid_request", 409, "user %s exists", uid);
+    st = im_id_create(c, IM_NS_USERS, IM_NS_CLIENTS, uid, doc);
+    if (st == SEAL_E_EXISTS || st == SEAL_E_CONFLICT) {
+        im_err(err, "invalid_request", 409, st == SEAL_E_EXISTS ? "user_id: user %s exists"
+               : "user_id: %s is a client id (user and client ids must differ)", uid);
+        st = SEAL_E_EXISTS;   /* taken, in the one name space of users and clients */
         goto out;
     }
     if (st == SEAL_OK) {
@@ -179,7 +210,7 @@ seal_status_t im_user_list(void *user, char **out, size_t *out_len)
 seal_status_t im_user_disable(void *user, const char *user_id)
 {
     im_ctx_t *c = user;
-    if (!id_ok(user_id, MAX_ID))
+    if (!user_id_ok(user_id))
         return SEAL_E_NOTFOUND;
     seal_status_t st = SEAL_E_CONFLICT;
     for (int i = 0; i < 8 && st == SEAL_E_CONFLICT; i++) {

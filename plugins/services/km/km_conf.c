@@ -2,9 +2,22 @@
 /* The key management server's configuration (README lists every key). */
 #include <stdlib.h>
 #include <string.h>
+#include "ident/ident.h"
 #include "km_int.h"
 
+/* An identity is addressed by /admin/v1/km/revocations/{identity} (km_uu):
+ * lib/ident's grammar, so that every identity the KMS issues keys for can
+ * be revoked (an identity with '/' could never be). It also keeps the
+ * space-separated entitlement lists unambiguous. */
 int km_uri_ok(const char *s)
+{
+    return ident_ok(s, SEAL_KM_URI_MAX);
+}
+
+/* The KMS URI names the KMS in its certificate and in CertUri
+ * ("<kms_uri>/cert/<n>"); no route addresses it, so it may be any URI:
+ * printable ASCII without spaces. */
+int km_kms_uri_ok(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > SEAL_KM_URI_MAX)
@@ -65,8 +78,8 @@ static seal_status_t read_ents(km_ctx_t *c, const seal_conf_t *conf, const char 
             if (!km_uri_ok(u)) {
                 ent_free(e, i + 1);
                 return seal_conf_error(c->self, seal_conf_array_at(v, j),
-                                       "must be an identity URI: 1 to %d printable ASCII "
-                                       "characters without spaces", SEAL_KM_URI_MAX);
+                                       "must be an identity URI: 1 to %d characters: %s",
+                                       SEAL_KM_URI_MAX, IDENT_PCHAR_TEXT);
             }
             if (!(e[i].uris[j] = strdup(u))) {
                 ent_free(e, i + 1);
@@ -139,7 +152,7 @@ seal_status_t km_conf_read(km_ctx_t *c)
     if (!kms_uri)
         return seal_conf_error(self, conf, "kms_uri is required (the KMS URI of the "
                                "certificate, e.g. \"kms.example.org\")");
-    if (!km_uri_ok(kms_uri))
+    if (!km_kms_uri_ok(kms_uri))
         return seal_conf_error(self, seal_conf_get(conf, "kms_uri"),
                                "must be 1 to %d printable ASCII characters without spaces",
                                SEAL_KM_URI_MAX);

@@ -69,8 +69,10 @@ typedef struct km_ctx {
 /* km_conf.c */
 seal_status_t km_conf_read(km_ctx_t *c);
 void km_conf_free(km_ctx_t *c);
-/* 1 if s is an acceptable identity URI (see km.h). */
+/* 1 if s is an acceptable identity URI (see km.h; lib/ident's grammar). */
 int km_uri_ok(const char *s);
+/* 1 if s is an acceptable KMS URI (config "kms_uri"). */
+int km_kms_uri_ok(const char *s);
 
 /* km_kek.c: the key-encryption key (a file, or a key in a PKCS#11 token)
  * and wrapping (AES-256-GCM, aad binds the blob to its record). Blobs are

@@ -162,7 +162,7 @@ static seal_status_t gen_load(km_ctx_t *c, uint32_t generation, km_gen_t **out)
     char aad[SEAL_KM_URI_MAX + 96];
     st = !g ? SEAL_E_NOMEM : SEAL_OK;
     if (st == SEAL_OK
-        && (!o || km_jint(o, "generation", 0) != generation || !km_uri_ok(uri) || period <= 0
+        && (!o || km_jint(o, "generation", 0) != generation || !km_kms_uri_ok(uri) || period <= 0
             || offset < 0 || offset >= period
             || km_unhex(km_jstr(o, "kpak"), kpak, sizeof kpak) != 0
             || km_unhex(km_jstr(o, "z"), z, sizeof z) != 0 || !km_jstr(o, "secret"))) {
