@@ -423,7 +423,10 @@ class ImSeald(Seald):
         self.certs = make_certs(self.tmp)
         im_add_client_cert(self.certs, self.tmp, "admin", "seal admin")
         self.admin_dn = im_cert_dn(self.certs["admin"][1])
-        self.principals = [principals_for(self.certs["client"][1], ["val_server"]),
+        # Without authz_jwt, userinfo (scope openid) is reached with the
+        # client certificate (the mutual-TLS-only mode).
+        self.principals = [principals_for(self.certs["client"][1], ["val_server"],
+                                          ("openid", "seal.gm", "seal.km")),
                            principals_for(self.certs["admin"][1], ["operator"], ())]
         self.proc = None
         self.port = None
