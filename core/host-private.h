@@ -98,6 +98,7 @@ void seal_vec_free(seal_vec_t *vec);
 typedef struct seal_events seal_events_t;           /* core/event.c */
 typedef struct seal_http_server seal_http_server_t; /* core/http-mhd.c */
 typedef struct seal_http_client seal_http_client_t; /* core/http-client.c */
+typedef struct seal_principals seal_principals_t;   /* core/principals.c */
 
 struct seal_host {
     _Atomic int phase;                   /* seal_phase_t */
@@ -114,6 +115,7 @@ struct seal_host {
     seal_events_t *events;
     seal_http_server_t *http;
     seal_http_client_t *client;
+    seal_principals_t *principals;       /* "principals" (core/principals.c) */
     /* serve loop */
     int wake_pipe[2];
     volatile sig_atomic_t stop_requested, reopen_requested;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "host-private.h"
+#include "principals.h"
 
 #define SEAL_DEFAULT_STORE "store_sqlite"
 #define SEAL_DEFAULT_CRYPTO "crypto_gnutls"
@@ -61,6 +62,12 @@ static seal_status_t read_host_keys(seal_host_t *host)
         st = seal_conf_error(NULL, n, "expected an object of plugin blocks");
     if (seal_conf_string(root, "store", NULL, &s) != SEAL_OK) st = SEAL_E_CONFIG;
     if (seal_conf_string(root, "crypto", NULL, &s) != SEAL_OK) st = SEAL_E_CONFIG;
+    /* Who the verified client certificates are, and the roles of token
+     * callers (doc/authorization.md); read before any request can come. */
+    seal_principals_free(host->principals);
+    host->principals = NULL;
+    seal_status_t pst = seal_principals_read(seal_conf_get(root, "principals"), &host->principals);
+    if (pst != SEAL_OK) st = pst;
 
     const seal_conf_t *log = seal_conf_get(root, "log");
     const char *file = NULL, *access = NULL, *level = "info";
@@ -401,6 +408,7 @@ void seal_host_free(seal_host_t *host)
     seal_vec_free(&host->plugins);
     seal_conf_doc_free(host->conf);
     seal_conf_doc_free(host->empty);
+    seal_principals_free(host->principals);
     close(host->wake_pipe[0]);
     close(host->wake_pipe[1]);
     free(host);

@@ -2,7 +2,8 @@
 /* core/http-mhd.c: the HTTP(S) front on libmicrohttpd (>= 0.9.71), the only
  * file that includes microhttpd.h (ARCHITECTURE.md 7). It reads the "http"
  * configuration block, listens, applies the limits, checks client
- * certificates, routes, runs the authorization hook and calls handlers.
+ * certificates, routes, runs the authorization hook (and, around it, the
+ * certificate principals of core/principals.c) and calls handlers.
  *
  * Configuration ("http" block of seald.conf; every key is optional):
  *
@@ -27,10 +28,17 @@
  *     priorities       GnuTLS priority string; default
  *                      "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" (TLS 1.2+).
  *   auth               object:
- *     mtls             bool, default true: when no seal.http.authorize hook
- *                      approves nor vetoes, a request over a connection with
- *                      a verified client certificate is served (its subject
- *                      DN becomes the principal). false: such requests get 401.
+ *     mtls             bool, default true: certificate principals. A verified
+ *                      client certificate whose subject and issuer DNs the
+ *                      top-level "principals" table maps (core/principals.c,
+ *                      doc/authorization.md) marks every request (attributes
+ *                      "cert_principal", "cert_roles"); on a protected route
+ *                      where no seal.http.authorize hook approves nor vetoes,
+ *                      it is the caller when its "scopes" hold the route's
+ *                      service scope, else 403; a verified certificate the
+ *                      table does not map gets 403 there. false: certificates
+ *                      are never principals (such requests get 401, and the
+ *                      administration routes refuse everyone).
  *   limits             object:
  *     max_body_bytes   largest request body, default 1048576; larger: 413
  *                      (at once when Content-Length says so).
@@ -86,6 +94,7 @@
 #include <unistd.h>
 
 #include "http-private.h"
+#include "principals.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT;
@@ -128,7 +137,7 @@ typedef struct conn_ctx {
     char peer[INET6_ADDRSTRLEN];
     uint8_t key[17];                /* family + address (IPv6: /64) for the rate limit */
     enum cert_state cert;
-    char *dn;
+    char *dn, *issuer;              /* subject and issuer DNs of a verified certificate */
     int over_limit;                 /* opened past max_connections: answer 503 and close */
 } conn_ctx_t;
 
@@ -516,20 +525,24 @@ static MHD_RESULT queue(seal_http_server_t *srv, struct MHD_Connection *c, seal_
 
 /* ------------------------------------------------- client certificates */
 
-static char *cert_dn(const gnutls_datum_t *der)
+/* The subject and issuer DNs, both in GnuTLS's RFC 4514 form (flags 0, as
+ * certtool -i prints them): core/principals.c matches both. 0 or -1. */
+static int cert_dns(const gnutls_datum_t *der, char **dn, char **issuer)
 {
     gnutls_x509_crt_t crt;
-    char *dn = NULL;
     if (gnutls_x509_crt_init(&crt) < 0)
-        return NULL;
-    gnutls_datum_t d = { NULL, 0 };
+        return -1;
+    gnutls_datum_t d = { NULL, 0 }, i = { NULL, 0 };
     if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) >= 0 &&
-        gnutls_x509_crt_get_dn3(crt, &d, 0) >= 0) {
-        dn = strdup((const char *)d.data);
-        gnutls_free(d.data);
+        gnutls_x509_crt_get_dn3(crt, &d, 0) >= 0 &&
+        gnutls_x509_crt_get_issuer_dn3(crt, &i, 0) >= 0) {
+        *dn = strdup((const char *)d.data);
+        *issuer = strdup((const char *)i.data);
     }
+    gnutls_free(d.data);
+    gnutls_free(i.data);
     gnutls_x509_crt_deinit(crt);
-    return dn;
+    return *dn && *issuer ? 0 : -1;
 }
 
 /* Verifies the peer's chain against client_ca once per connection (MHD
@@ -553,8 +566,7 @@ static void check_cert(struct MHD_Connection *c, conn_ctx_t *ctx)
         ctx->cert = CERT_INVALID;
         return;
     }
-    ctx->dn = cert_dn(&peers[0]);
-    ctx->cert = ctx->dn ? CERT_VALID : CERT_INVALID;
+    ctx->cert = cert_dns(&peers[0], &ctx->dn, &ctx->issuer) == 0 ? CERT_VALID : CERT_INVALID;
 }
 
 /* ------------------------------------------------------------ dispatch */
@@ -667,8 +679,10 @@ static MHD_RESULT first_call(seal_http_server_t *srv, struct MHD_Connection *c,
             return queue(srv, c, req);
         }
     }
-    if (ctx && ctx->cert == CERT_VALID)
+    if (ctx && ctx->cert == CERT_VALID) {
         req->client_dn = ctx->dn;
+        req->client_issuer = ctx->issuer;
+    }
     /* The verdict is the connection's, taken when it opened: a request on an
      * older connection is not refused because a newer one is over the limit. */
     if (ctx ? ctx->over_limit : atomic_load(&srv->nconns) > srv->max_conns) {
@@ -748,6 +762,11 @@ static void answer_early(seal_request_t *req)
 
 static void refuse(seal_request_t *req, seal_status_t st)
 {
+    pthread_mutex_lock(&req->mu);
+    int answered = req->state == SEAL_REQ_ANSWERED;   /* principals.c's own 403 */
+    pthread_mutex_unlock(&req->mu);
+    if (answered)
+        return;
     if (st == SEAL_E_UNAUTH || st == SEAL_DECLINED) {
         /* A hook that vetoed may have set its own RFC 6750 challenge
          * (error="invalid_token" ...): keep it as the only one. */
@@ -802,21 +821,19 @@ static MHD_RESULT dispatch(seal_http_server_t *srv, struct MHD_Connection *c, se
     req->state = SEAL_REQ_RUNNING;
     pthread_mutex_unlock(&req->mu);
 
-    if (!(route->flags & SEAL_ROUTE_F_PUBLIC)) {
-        seal_status_t st = seal_hooks_run(srv->host, SEAL_HOOK_HTTP_AUTHORIZE, req);
-        if (st == SEAL_DECLINED && req->client_dn && srv->mtls) {
-            if (!req->principal)
-                seal_request_set_principal(req, req->client_dn);
-            st = SEAL_OK;
-        }
-        if (st != SEAL_OK) {
-            /* A hook may not have suspended: the request is answered here. */
-            pthread_mutex_lock(&req->mu);
-            req->suspend_requested = 0;
-            pthread_mutex_unlock(&req->mu);
-            refuse(req, st);
-            return queue(srv, c, req);
-        }
+    /* Certificate principals (core/principals.c): marked on every route. */
+    seal_status_t st = srv->mtls ? seal_principals_mark(srv->host->principals, req) : SEAL_OK;
+    if (st == SEAL_OK && !(route->flags & SEAL_ROUTE_F_PUBLIC)) {
+        st = seal_hooks_run(srv->host, SEAL_HOOK_HTTP_AUTHORIZE, req);
+        st = seal_principals_authorize(srv->host->principals, req, st, srv->mtls);
+    }
+    if (st != SEAL_OK) {
+        /* A hook may not have suspended: the request is answered here. */
+        pthread_mutex_lock(&req->mu);
+        req->suspend_requested = 0;
+        pthread_mutex_unlock(&req->mu);
+        refuse(req, st);
+        return queue(srv, c, req);
     }
 
     seal_status_t hst;
@@ -983,6 +1000,7 @@ static void conn_cb(void *cls, struct MHD_Connection *c, void **socket_context,
         conn_ctx_t *ctx = *socket_context;
         if (ctx) {
             free(ctx->dn);
+            free(ctx->issuer);
             free(ctx);
             *socket_context = NULL;
         }

@@ -66,6 +66,7 @@ struct seal_request {
     const seal_route_t *route;
     const char *peer;             /* owned by the connection */
     const char *client_dn;        /* owned by the connection; NULL unless verified */
+    const char *client_issuer;    /* its issuer DN (core/principals.c matches both) */
     char *principal;
     struct seal_req_attr *attrs;  /* set by authorization hooks (a short list) */
     char *body;

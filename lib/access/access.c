@@ -81,6 +81,18 @@ void access_caller(const seal_request_t *req, access_caller_t *c)
         c->owner[0] = '\0';
 }
 
+void access_km_caller(const access_caller_t *c, seal_km_caller_t *k)
+{
+    *k = (seal_km_caller_t){ .struct_size = sizeof *k, .principal = c->name };
+    if (c->by_certificate) {
+        if (c->kind == ACCESS_VAL_SERVER)
+            k->cert_dn = c->cert_dn;
+    } else if (c->kind != ACCESS_ANONYMOUS) {
+        k->client_id = c->client_id;
+        k->val_user_ids = c->val_user_ids;
+    }
+}
+
 int access_group_create(const access_caller_t *c)
 {
     if (!c->owner[0])

@@ -22,6 +22,7 @@
 #define SEAL_ACCESS_H
 
 #include <seal/seal.h>
+#include <seal/services/km.h>
 
 /* What kind of caller a request comes from. */
 typedef enum access_kind {
@@ -60,6 +61,14 @@ typedef struct access_caller {
 
 /* Reads the request's attributes into *c (the strings stay the request's). */
 void access_caller(const seal_request_t *req, access_caller_t *c);
+
+/* The key management service's view of the caller (seal/services/km.h),
+ * for km_uu and seal_s's SS_KeyInfoRetrieval. A token: principal = sub,
+ * client_id, val_user_ids. A certificate VAL server: principal = its name,
+ * cert_dn = its subject DN (km "certs" is keyed by DN), no client_id.
+ * Anyone else (operator, anonymous): the principal alone, which entitles to
+ * nothing. The strings stay the request's. */
+void access_km_caller(const access_caller_t *c, seal_km_caller_t *k);
 
 /* 1 when the space-separated list holds word exactly. */
 int access_list_has(const char *list, const char *word);

@@ -91,6 +91,35 @@ def make_certs(d):
     return p
 
 
+def cert_names(cert):
+    """(subject DN, issuer DN) of a PEM certificate as seald sees them: the
+    GnuTLS RFC 4514 form that certtool -i prints."""
+    out = subprocess.run([shutil.which("certtool"), "-i", "--infile", cert], check=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    names = {}
+    for line in out.splitlines():
+        line = line.strip()
+        for k in ("Subject:", "Issuer:"):
+            if line.startswith(k) and k not in names:
+                names[k] = line[len(k):].strip()
+    if len(names) != 2:
+        raise RuntimeError("no subject or issuer in " + cert)
+    return names["Subject:"], names["Issuer:"]
+
+
+def principals_for(cert, roles, scopes=("seal.gm", "seal.km"), name=None, **extra):
+    """A seald.conf "principals" entry (doc/authorization.md) for the client
+    certificate file cert: named after the file unless name is given, with
+    roles, scopes and any other key (e.g. val_service_id)."""
+    subject, issuer = cert_names(cert)
+    e = {"name": name or os.path.basename(cert).rsplit(".", 1)[0],
+         "certificate": {"subject": subject, "issuer": issuer}, "roles": list(roles)}
+    if scopes:
+        e["scopes"] = list(scopes)
+    e.update(extra)
+    return e
+
+
 def run_tests(tests):
     """Runs each test function in turn; a failure is reported with its
     traceback and the rest still run. Returns the number that failed."""
@@ -141,14 +170,23 @@ class Seald:
         self.seal_s_conf = seal_s_conf or {}
         self.tmp = tmp or tempfile.mkdtemp(prefix="seald-gm-")
         self.certs = make_certs(self.tmp)
+        # The client certificate is a VAL server (seald.conf "principals").
+        self.principals = [principals_for(self.certs["client"][1], ["val_server"])]
         self.proc = None
         self.port = None
         self.runs = 0
         Seald._all.append(self)
 
+    def add_principal(self, cert_name, roles, scopes=("seal.gm", "seal.km"), **extra):
+        """Maps certificate self.certs[cert_name] in "principals" (from the
+        next start on)."""
+        self.principals.append(principals_for(self.certs[cert_name][1], roles, scopes,
+                                              name=cert_name, **extra))
+
     def config(self, port):
         return {
             "plugin_dir": self.plugin_dirs,
+            "principals": self.principals,
             "log": {"level": "info"},
             "http": {
                 "listen": ["127.0.0.1:%d" % port],
@@ -357,21 +395,16 @@ def im_add_client_cert(certs, d, name, cn):
 
 def im_cert_dn(cert):
     """The subject DN as seald sees it (GnuTLS RFC 4514 form)."""
-    out = subprocess.run([shutil.which("certtool"), "-i", "--infile", cert], check=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("Subject:"):
-            return line[len("Subject:"):].strip()
-    raise RuntimeError("no subject in " + cert)
+    return cert_names(cert)[0]
 
 
 class ImSeald(Seald):
     """seald with store_sqlite, im and im_uu over HTTPS (client certificates
     optional, so OAuth clients need none); the issuer is
-    https://127.0.0.1:<port>. An "admin" client certificate is made and its
-    DN listed in im_uu's admin_dns. im_conf / im_uu_conf / authz_conf are
-    merged into the plugin blocks."""
+    https://127.0.0.1:<port>. An "admin" client certificate is made and
+    mapped in "principals" as the operator (the "client" one as a VAL
+    server). im_conf / im_uu_conf / authz_conf are merged into the plugin
+    blocks."""
 
     def __init__(self, tmp=None, im_conf=None, im_uu_conf=None, authz_conf=None,
                  log_level="info", listen_v6=False, auth_mtls=True, authz="auto"):
@@ -390,6 +423,11 @@ class ImSeald(Seald):
         self.certs = make_certs(self.tmp)
         im_add_client_cert(self.certs, self.tmp, "admin", "seal admin")
         self.admin_dn = im_cert_dn(self.certs["admin"][1])
+        # Without authz_jwt, userinfo (scope openid) is reached with the
+        # client certificate (the mutual-TLS-only mode).
+        self.principals = [principals_for(self.certs["client"][1], ["val_server"],
+                                          ("openid", "seal.gm", "seal.km")),
+                           principals_for(self.certs["admin"][1], ["operator"], ())]
         self.proc = None
         self.port = None
         self.runs = 0
@@ -411,8 +449,7 @@ class ImSeald(Seald):
               # algorithm (argon2id) is the same.
               "argon2_m_kib": 1024, "argon2_t": 1}
         im.update(self.im_conf)
-        uu = {"admin_dns": [self.admin_dn]}
-        uu.update(self.im_uu_conf)
+        uu = dict(self.im_uu_conf)
         plugins = {"store_sqlite": {"path": os.path.join(self.tmp, "seal.db"),
                                     "synchronous": "normal"},
                    "im": im, "im_uu": uu}
@@ -425,6 +462,7 @@ class ImSeald(Seald):
             plugins["authz_jwt"] = a
         return {
             "plugin_dir": self.plugin_dirs,
+            "principals": self.principals,
             "log": {"level": self.log_level, "access_file": self.access_log},
             "http": {
                 "listen": listen,

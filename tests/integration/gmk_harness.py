@@ -58,7 +58,8 @@ class GmkSeald(h.Seald):
     """One seald. plugins: an ordered list of (name, config dict or a
     function of the server giving it). certs: another server's (shared CA
     and server certificate), else new ones. An "admin" client certificate is
-    made for im_uu's admin endpoint."""
+    made for the admin endpoints: "principals" maps it as the operator, and
+    the "client" one as a VAL server."""
 
     def __init__(self, plugins, certs=None, tmp=None, mtls=True, log_level="info"):
         top = top_build()
@@ -79,6 +80,8 @@ class GmkSeald(h.Seald):
         self.certs = certs
         self.admin_dn = h.im_cert_dn(certs["admin"][1])
         self.client_dn = h.im_cert_dn(certs["client"][1])
+        self.principals = [h.principals_for(certs["client"][1], ["val_server"]),
+                           h.principals_for(certs["admin"][1], ["operator"], ())]
         self.mtls = mtls
         self.log_level = log_level
         self.proc = None
@@ -101,6 +104,7 @@ class GmkSeald(h.Seald):
             plugins[name] = conf(self) if callable(conf) else conf
         return {
             "plugin_dir": self.plugin_dirs,
+            "principals": self.principals,
             "log": {"level": self.log_level},
             "http": {
                 "listen": ["127.0.0.1:%d" % port],
@@ -248,7 +252,7 @@ def im_conf(srv):
 
 
 def im_uu_conf(srv):
-    return {"admin_dns": [srv.admin_dn]}
+    return {}
 
 
 def authz_conf(issuer_srv):

@@ -15,8 +15,8 @@
   invalid_scope with or without a scope parameter), a public client asks
   only for a subset of its own.
 
-Administration access is the harness's: ImSeald's "admin" certificate
-(im_uu) and km_harness.admin_conf (km_uu)."""
+Administration access is the harness's: ImSeald maps its "admin"
+certificate as the operator in seald.conf "principals"."""
 import os
 import subprocess
 import sys
@@ -40,7 +40,6 @@ def main():
         return h.SKIP
     h.need_cryptography()
     srv = k.KmSeald()
-    srv.km_uu_conf = k.admin_conf(srv)
     srv.start()
 
     def ctl(*args, stdin=""):

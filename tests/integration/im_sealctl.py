@@ -4,9 +4,11 @@ input) and clients are added, listed and disabled, the signing key rotated,
 and each action shows in the OAuth endpoints (a login works with the new
 password, a client secret printed once works at the token endpoint, a
 disabled client or user is refused, the JWKS keeps the previous key). Only
-a certificate listed in admin_dns may administer: another valid client
-certificate, or none, gets 403. A missing kek_file stops the start once the
-store holds what was wrapped under it."""
+an operator administers (a certificate seald.conf "principals" maps with
+role operator): a VAL server's certificate, a valid certificate the table
+does not list, or none, gets 403; the retired im_uu admin_dns is a
+configuration error. A missing kek_file stops the start once the store
+holds what was wrapped under it."""
 import os
 import subprocess
 import sys
@@ -23,6 +25,7 @@ if not os.access(sealctl, os.X_OK):
 
 RU = "http://127.0.0.1:4711/cb"
 srv = h.ImSeald()
+h.im_add_client_cert(srv.certs, srv.tmp, "stranger", "seal stranger")
 srv.start()
 
 
@@ -123,9 +126,10 @@ try:
     assert "alice" in out and "false" in out, out
     print("ok disable")
 
-    # only admin_dns may administer
-    rc, out, err = ctl("user", "list", cert="client")
-    assert rc == 1 and "403" in err, (rc, out, err)
+    # only an operator may administer
+    for cert in ("client", "stranger"):
+        rc, out, err = ctl("user", "list", cert=cert)
+        assert rc == 1 and "403" in err, (cert, rc, out, err)
     c = srv.connection(client_cert=False)
     r = h.request(c, "GET", "/admin/v1/users")
     c.close()
@@ -134,6 +138,10 @@ try:
     r = h.request(c, "POST", "/admin/v1/keys/rotate")
     c.close()
     assert r.status == 403, r
+    c = srv.config(srv.port)       # (the port is only rendered, not bound)
+    c["plugins"]["im_uu"]["admin_dns"] = [srv.admin_dn]
+    rc, err = h.check_config(srv, c)
+    assert rc != 0 and "$.plugins.im_uu.admin_dns: admin_dns is no longer read" in err, err
     print("ok refusals")
 
     # A lost or mis-pointed kek_file stops the start instead of making a new

@@ -51,8 +51,10 @@ def setup():
                                                  "sip:gms@example.org"]}},
                     km_uu_conf={"clients": {"carol": {"trk_id": "trk.1.carol", "trk": TRK,
                                                       "ink_id": "ink.1.carol", "ink": INK}}})
-    # An mTLS caller (no token) named by its certificate's DN.
+    # A certificate VAL server (no token): seald.conf "principals" maps it;
+    # km's "certs" names it by its subject DN.
     h.im_add_client_cert(srv.certs, srv.tmp, "gms", "gms-1")
+    srv.add_principal("gms", ["val_server"], ["seal.km"])
     gms_dn = h.im_cert_dn(srv.certs["gms"][1])
     srv.km_conf["certs"] = {gms_dn: ["sip:gms@example.org"]}
     srv.start()

@@ -96,12 +96,6 @@ class KmSeald(h.ImSeald):
         return c
 
 
-def admin_conf(srv):
-    """km_uu's administration access for srv's "admin" certificate (the one
-    ImSeald lists for im_uu): merge into km_uu_conf."""
-    return {"admin_dns": [srv.admin_dn]}
-
-
 # ---- tokens ----
 
 def user_token(srv, username, password, scope="openid seal.km", client_id="app"):

@@ -71,6 +71,7 @@ def setup():
     api = OC.OpenApi(spec)
     srv = k.KmSeald(km_conf={"clients": {"vs1": ["sip:vs1@example.org"]}})
     h.im_add_client_cert(srv.certs, srv.tmp, "vs2", "val-server-2")
+    srv.add_principal("vs2", ["val_server"], ["seal.km"])
     srv.km_conf["certs"] = {h.im_cert_dn(srv.certs["vs2"][1]): ["sip:vs2@example.org"]}
     srv.start()
     srv.add_user("alice", PW, ["sip:alice@example.org"])

@@ -65,5 +65,47 @@ check_missing() {
 }
 check_missing
 
+# "principals" (core/principals.c, doc/authorization.md): each refusal names
+# the entry's JSON path.
+principals() {
+    printf '{ "plugin_dir": "%s/plugins", "plugins": { "good": {} },\n  "principals": [ %s ] }\n' \
+        "$tmp" "$1" > "$conf"
+}
+CERT='"certificate": { "subject": "CN=vs1", "issuer": "CN=CA" }'
+principals "{ \"name\": \"vs1\", $CERT, \"roles\": [\"val_server\", \"admin\"] }"
+check "principals: unknown role" "$conf: \$.principals[0].roles[1]: unknown role \"admin\""
+principals "{ \"name\": \"vs1\", \"certificate\": { \"subject\": \"CN=vs1\" }, \"roles\": [\"operator\"] }"
+check "principals: a certificate without its issuer" "$conf: \$.principals[0].certificate: \"issuer\" is required"
+principals "{ \"name\": \"vs1\", \"certificate\": { \"subject\": \"CN=vs1\", \"issuer\": \"\" }, \"roles\": [\"operator\"] }"
+check "principals: an empty issuer" "$conf: \$.principals[0].certificate.issuer: \"issuer\" is required"
+principals "{ \"name\": \"a\", $CERT, \"roles\": [\"operator\"] }, { \"name\": \"b\", $CERT, \"roles\": [\"val_server\"] }"
+check "principals: one certificate twice" "$conf: \$.principals[1]: this certificate (subject and issuer) is already listed at \$.principals[0]"
+principals '{ "client": "vs2", "roles": ["group_admin"] }, { "client": "vs2", "val_service_id": "V2X" }'
+check "principals: one client twice" "$conf: \$.principals[1]: this client is already listed at \$.principals[0]"
+principals '{ "user": "alice", "roles": ["group_manager"] }, { "user": "alice", "roles": ["group_admin"] }'
+check "principals: one user twice" "$conf: \$.principals[1]: this user is already listed at \$.principals[0]"
+principals "{ \"name\": \"vs1\", $CERT, \"roles\": [\"val_server\"], \"scope\": [\"seal.gm\"] }"
+check "principals: unknown key" "$conf: \$.principals[0].scope: unknown key"
+principals "{ \"name\": \"vs 1\", $CERT, \"roles\": [\"val_server\"] }"
+check "principals: a name with a space" "$conf: \$.principals[0].name: expected 1 to 255 printable"
+principals "{ \"name\": \"vs1\", $CERT }"
+check "principals: a certificate without roles" "$conf: \$.principals[0]: \"roles\" is required"
+principals "{ \"name\": \"vs1\", $CERT, \"roles\": [\"val_server\"], \"scopes\": [\"seal gm\"] }"
+check "principals: a scope that is no scope token" "$conf: \$.principals[0].scopes[0]: expected a scope token"
+principals '{ "client": "vs2", "roles": ["operator"] }'
+check "principals: operator by a token" "$conf: \$.principals[0].roles[0]: role operator is for \"certificate\" entries only"
+principals "{ \"name\": \"vs1\", $CERT, \"roles\": [\"group_manager\"] }"
+check "principals: group_manager on a certificate" "$conf: \$.principals[0].roles[0]: role group_manager is for \"user\" entries"
+principals "{ \"client\": \"vs2\", \"user\": \"vs2\", \"roles\": [\"group_admin\"] }"
+check "principals: client and user in one entry" "$conf: \$.principals[0]: an entry has exactly one of"
+printf '{ "plugin_dir": "%s/plugins", "plugins": { "good": {} }, "principals": {} }\n' "$tmp" > "$conf"
+check "principals: not an array" "$conf: \$.principals: expected an array"
+principals "{ \"name\": \"vs1\", $CERT, \"roles\": [\"val_server\", \"operator\"], \"scopes\": [\"seal.gm\", \"seal.km\"], \"val_service_id\": \"V2X\" }, { \"client\": \"vs2\", \"roles\": [\"group_admin\"] }, { \"user\": \"alice\", \"roles\": [\"group_manager\"] }"
+if "$SEALD" --check-config -c "$conf" >/dev/null 2>"$tmp/err"; then
+    pass=$((pass + 1)); echo "PASS: principals: the documented example is accepted"
+else
+    fail=$((fail + 1)); echo "FAIL: principals: the documented example is refused:"; cat "$tmp/err"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -63,6 +63,24 @@ static seal_status_t h_whoami(seal_request_t *req, void *user)
     return seal_response_send(req, 200, "text/plain", b, (size_t)n);
 }
 
+/* Every attribute core/principals.c and a hook may leave, for the
+ * certificate principal tests. */
+static seal_status_t h_attrs(seal_request_t *req, void *user)
+{
+    static const char *const names[] = { "auth", "client_id", "roles", "scope",
+                                         "val_service_id", "cert_principal", "cert_roles" };
+    char b[1024];
+    const char *p = seal_request_principal(req);
+    int n = snprintf(b, sizeof b, "principal=%s", p ? p : "(none)");
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const char *v = seal_request_attr(req, names[i]);
+        if (v && n >= 0 && (size_t)n < sizeof b)
+            n += snprintf(b + n, sizeof b - (size_t)n, " %s=%s", names[i], v);
+    }
+    (void)user;
+    return seal_response_send(req, 200, "text/plain", b, strlen(b));
+}
+
 static seal_status_t h_header(seal_request_t *req, void *user)
 {
     (void)user;
@@ -135,6 +153,8 @@ static seal_status_t tp_init(seal_plugin_t *self)
         { "POST", "/t/echo", h_echo, NULL, SEAL_ROUTE_F_PUBLIC },
         { "GET", "/t/public", h_text, "public", SEAL_ROUTE_F_PUBLIC },
         { "GET", "/t/whoami", h_whoami, NULL, 0 },
+        { "GET", "/t/attrs", h_attrs, NULL, 0 },
+        { "GET", "/t/public-attrs", h_attrs, NULL, SEAL_ROUTE_F_PUBLIC },
         { "GET", "/t/header", h_header, NULL, SEAL_ROUTE_F_PUBLIC },
         { "GET", "/t/fail", h_fail, NULL, SEAL_ROUTE_F_PUBLIC },
         { "GET", "/t/noanswer", h_noanswer, NULL, SEAL_ROUTE_F_PUBLIC },
@@ -173,10 +193,18 @@ static seal_status_t authorize(void *args, void *user)
         return SEAL_DECLINED;
     if (strcmp(a, "Bearer good") == 0) {
         seal_request_set_principal(req, "alice");
+        seal_request_set_attr(req, "auth", "token");
         /* an attribute set twice keeps the last value */
         seal_request_set_attr(req, "scope", "openid");
         seal_request_set_attr(req, "scope", "seal.gm");
         seal_request_set_attr(req, "client_id", "c1");
+        return SEAL_OK;
+    }
+    if (strcmp(a, "Bearer server") == 0) {   /* a client credentials token */
+        seal_request_set_principal(req, "c1");
+        seal_request_set_attr(req, "auth", "token");
+        seal_request_set_attr(req, "client_id", "c1");
+        seal_request_set_attr(req, "scope", "seal.t");
         return SEAL_OK;
     }
     if (strcmp(a, "Bearer bad") == 0)
@@ -209,11 +237,11 @@ static seal_host_t *host;
 static unsigned port;
 static char pki[256];                      /* test certificates (TLS cases) */
 static char urlbuf[512];
-static char g_extra[512];                  /* more top-level config, e.g. "log" */
+static char g_extra[2048];                 /* more top-level config, e.g. "log" */
 
 static seal_status_t try_host(const char *http_block, int with_auth)
 {
-    char conf[4096];
+    char conf[8192];
     snprintf(conf, sizeof conf, "{ \"plugin_dir\": \"/nonexistent\", %s \"http\": %s }", g_extra,
              http_block);
     host = seal_host_new();
@@ -952,7 +980,7 @@ static void remove_pki(void)
         fprintf(stderr, "cannot remove %s\n", pki);
 }
 
-static void start_tls(const char *verify, int mtls, int with_auth)
+static void start_tls_ca(const char *verify, int mtls, int with_auth, const char *client_ca)
 {
     char block[2048];
     snprintf(block, sizeof block,
@@ -960,14 +988,37 @@ static void start_tls(const char *verify, int mtls, int with_auth)
              "  \"tls\": { \"cert\": \"%s\", \"key\": \"%s\", \"client_ca\": \"%s\","
              "             \"verify_client\": \"%s\" },"
              "  \"auth\": { \"mtls\": %s } }",
-             pf("server.pem"), pf("server.key"), pf("ca.pem"), verify, mtls ? "true" : "false");
+             pf("server.pem"), pf("server.key"), pf(client_ca), verify, mtls ? "true" : "false");
     start_host(block, with_auth);
 }
 
-/* GET path over HTTPS with the test CA, optionally a client certificate. */
-static long tls_get(const char *path, const char *cert, http_resp_t *r)
+static void start_tls(const char *verify, int mtls, int with_auth)
 {
-    http_req_t rq = { .url = surl(path), .ca = pf("ca.pem") };
+    start_tls_ca(verify, mtls, with_auth, "ca.pem");
+}
+
+/* The principals of the TLS cases (http_certs.sh): client.pem
+ * (CN=client-one,O=seal tests from "seal test CA") is "one", a VAL server
+ * for scope seal.t; narrow.pem is "narrow", an operator for seal.gm only.
+ * Neither stranger.pem (same CA) nor other.pem (client's subject, from
+ * "seal test CA 2") is listed. Client c1's client credentials tokens are
+ * group_admin for VAL service S1; alice's tokens are group_manager. */
+#define PRINCIPALS                                                                        \
+    "\"principals\": ["                                                                    \
+    " { \"name\": \"one\", \"certificate\": { \"subject\": \"CN=client-one,O=seal tests\","  \
+    "   \"issuer\": \"CN=seal test CA\" }, \"roles\": [\"val_server\"],"                    \
+    "   \"scopes\": [\"openid\", \"seal.t\"], \"val_service_id\": \"V1\" },"                  \
+    " { \"name\": \"narrow\", \"certificate\": { \"subject\": \"CN=client-narrow,O=seal tests\"," \
+    "   \"issuer\": \"CN=seal test CA\" }, \"roles\": [\"operator\"], \"scopes\": [\"seal.gm\"] }," \
+    " { \"client\": \"c1\", \"roles\": [\"group_admin\"], \"val_service_id\": \"S1\" },"       \
+    " { \"user\": \"alice\", \"roles\": [\"group_manager\"] } ],"
+
+/* GET path over HTTPS with the test CA, optionally a client certificate
+ * and an Authorization header. */
+static long tls_get_auth(const char *path, const char *cert, const char *auth, http_resp_t *r)
+{
+    const char *hdrs[] = { auth, NULL };
+    http_req_t rq = { .url = surl(path), .ca = pf("ca.pem"), .headers = auth ? hdrs : NULL };
     if (cert) {
         char c[64], k[64];
         snprintf(c, sizeof c, "%s.pem", cert);
@@ -977,6 +1028,11 @@ static long tls_get(const char *path, const char *cert, http_resp_t *r)
     }
     http_do(NULL, &rq, r);
     return r->status;
+}
+
+static long tls_get(const char *path, const char *cert, http_resp_t *r)
+{
+    return tls_get_auth(path, cert, NULL, r);
 }
 
 START_TEST(https_basic)
@@ -1075,6 +1131,7 @@ END_TEST
 
 START_TEST(client_cert_optional)
 {
+    snprintf(g_extra, sizeof g_extra, "%s", PRINCIPALS);
     start_tls("optional", 1, 0);
     http_resp_t r;
     ck_assert_int_eq(tls_get("/healthz", NULL, &r), 200);
@@ -1082,9 +1139,10 @@ START_TEST(client_cert_optional)
     /* No certificate, no hook: not authorized. */
     ck_assert_int_eq(tls_get("/t/whoami", NULL, &r), 401);
     http_resp_free(&r);
-    /* A certificate from the trusted CA: served, the DN is the principal. */
+    /* A certificate from the trusted CA that "principals" maps: served as
+     * that principal, the DN still there. */
     ck_assert_int_eq(tls_get("/t/whoami", "client", &r), 200);
-    ck_assert_str_eq(r.body, "principal=CN=client-one,O=seal tests dn=CN=client-one,O=seal tests");
+    ck_assert_str_eq(r.body, "principal=one dn=CN=client-one,O=seal tests scope=openid seal.t");
     http_resp_free(&r);
     /* A self-signed one with the same name: refused. */
     ck_assert_int_eq(tls_get("/t/public", "rogue", &r), 403);
@@ -1095,13 +1153,14 @@ END_TEST
 
 START_TEST(client_cert_required)
 {
+    snprintf(g_extra, sizeof g_extra, "%s", PRINCIPALS);
     start_tls("required", 1, 0);
     http_resp_t r;
     ck_assert_int_eq(tls_get("/healthz", NULL, &r), 401);
     ck_assert_ptr_nonnull(strstr(r.body, "CLIENT_CERT_REQUIRED"));
     http_resp_free(&r);
     ck_assert_int_eq(tls_get("/t/whoami", "client", &r), 200);
-    ck_assert_str_eq(r.body, "principal=CN=client-one,O=seal tests dn=CN=client-one,O=seal tests");
+    ck_assert_str_eq(r.body, "principal=one dn=CN=client-one,O=seal tests scope=openid seal.t");
     http_resp_free(&r);
     ck_assert_int_eq(tls_get("/healthz", "rogue", &r), 403);
     http_resp_free(&r);
@@ -1116,12 +1175,13 @@ START_TEST(client_cert_required)
     ck_assert(wait_done(&w, 10));
     ck_assert_int_eq(w.st, SEAL_OK);
     ck_assert_int_eq(w.http_status, 200);
-    ck_assert_str_eq(w.body, "principal=CN=client-one,O=seal tests dn=CN=client-one,O=seal tests");
+    ck_assert_str_eq(w.body, "principal=one dn=CN=client-one,O=seal tests scope=openid seal.t");
 }
 END_TEST
 
 START_TEST(mtls_off_needs_the_hook)
 {
+    snprintf(g_extra, sizeof g_extra, "%s", PRINCIPALS);
     start_tls("optional", 0, 1);
     http_resp_t r;
     /* A verified certificate alone does not authorize... */
@@ -1135,6 +1195,66 @@ START_TEST(mtls_off_needs_the_hook)
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "principal=alice dn=CN=client-one,O=seal tests scope=seal.gm");
     http_resp_free(&r);
+    /* Certificates are never principals then, not even on public routes
+     * (so no administration either). */
+    ck_assert_int_eq(tls_get("/t/public-attrs", "client", &r), 200);
+    ck_assert_str_eq(r.body, "principal=(none)");
+    http_resp_free(&r);
+}
+END_TEST
+
+/* doc/authorization.md: a certificate is a principal only when
+ * "principals" lists its subject AND issuer, and only for its scopes. */
+START_TEST(certificate_principals)
+{
+    snprintf(g_extra, sizeof g_extra, "%s", PRINCIPALS);
+    start_tls_ca("optional", 1, 1, "cas.pem");
+    static const struct { const char *cert, *auth, *path; long status; const char *body; } cases[] = {
+        /* Mapped, on a route of its scope: its name, roles, scopes, VAL service. */
+        { "client", NULL, "/t/attrs", 200, "principal=one auth=certificate roles=val_server "
+          "scope=openid seal.t val_service_id=V1 cert_principal=one cert_roles=val_server" },
+        /* Mapped, on a route of a scope it does not have: 403 naming it. */
+        { "narrow", NULL, "/t/attrs", 403, "does not have scope seal.t" },
+        /* Not listed, from the same CA. */
+        { "stranger", NULL, "/t/attrs", 403, "this client certificate is not mapped to a "
+          "principal (seald.conf principals)" },
+        /* The listed subject, from another trusted CA. */
+        { "other", NULL, "/t/attrs", 403, "is not mapped to a principal" },
+        /* Neither a certificate nor a token. */
+        { NULL, NULL, "/t/attrs", 401, "no credentials were accepted" },
+        /* Public routes: a mapped certificate is marked, nothing more. */
+        { "client", NULL, "/t/public-attrs", 200,
+          "principal=(none) cert_principal=one cert_roles=val_server" },
+        { "narrow", NULL, "/t/public-attrs", 200,
+          "principal=(none) cert_principal=narrow cert_roles=operator" },
+        { "stranger", NULL, "/t/public-attrs", 200, "principal=(none)" },
+        { "other", NULL, "/t/public-attrs", 200, "principal=(none)" },
+        /* Tokens: the hook decides; the table adds a VAL user's roles (by
+         * sub), a client credentials token's roles and VAL service (by
+         * client_id), and keeps a certificate's marks. */
+        { NULL, "Authorization: Bearer good", "/t/attrs", 200,
+          "principal=alice auth=token client_id=c1 roles=group_manager scope=seal.gm" },
+        { NULL, "Authorization: Bearer server", "/t/attrs", 200,
+          "principal=c1 auth=token client_id=c1 roles=group_admin scope=seal.t "
+          "val_service_id=S1" },
+        { "narrow", "Authorization: Bearer good", "/t/attrs", 200,
+          "principal=alice auth=token client_id=c1 roles=group_manager scope=seal.gm "
+          "cert_principal=narrow cert_roles=operator" },
+        /* A hook's veto stands, certificate or not. */
+        { "client", "Authorization: Bearer bad", "/t/attrs", 401, NULL },
+        { "client", "Authorization: Bearer forbidden", "/t/attrs", 403, NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        http_resp_t r;
+        tls_get_auth(cases[i].path, cases[i].cert, cases[i].auth, &r);
+        ck_assert_msg(r.status == cases[i].status, "case %zu: %ld %s", i, r.status,
+                      r.body ? r.body : "");
+        if (cases[i].body && r.status == 200)
+            ck_assert_msg(strcmp(r.body, cases[i].body) == 0, "case %zu: %s", i, r.body);
+        else if (cases[i].body)
+            ck_assert_msg(strstr(r.body, cases[i].body), "case %zu: %s", i, r.body);
+        http_resp_free(&r);
+    }
 }
 END_TEST
 
@@ -1201,6 +1321,7 @@ static Suite *http_suite(void)
     tcase_add_test(tls, client_cert_optional);
     tcase_add_test(tls, client_cert_required);
     tcase_add_test(tls, mtls_off_needs_the_hook);
+    tcase_add_test(tls, certificate_principals);
     tcase_add_test(tls, tls_config_errors);
     suite_add_tcase(s, tls);
     return s;

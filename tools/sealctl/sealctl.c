@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sealctl: the operator's command line for the SEAL identity management
  * server's administration endpoint (im_uu: /admin/v1/..., over HTTPS with
- * a client certificate listed in im_uu's admin_dns). Users and clients are
+ * an operator's client certificate: seald.conf "principals", role
+ * operator). Users and clients are
  * added, listed and disabled, and the signing key rotated, here; no one
  * edits the database. A user's password is read from standard input (with
  * the echo off on a terminal), never from the command line, where other
@@ -148,7 +149,8 @@ static int refused(long status, const buf_t *b)
     fprintf(stderr, "sealctl: refused (HTTP %ld)%s%s\n", status, detail ? ": " : "",
             detail ? detail : "");
     if (status == 403 && !detail)
-        fprintf(stderr, "sealctl: is --cert an administrator's certificate (admin_dns)?\n");
+        fprintf(stderr, "sealctl: is --cert an operator's certificate (seald.conf "
+                "\"principals\", role operator)?\n");
     json_object_put(o);
     return 1;
 }

@@ -5,15 +5,18 @@
  * token scoped for group management). The routes (doc/gm-uu.md):
  *   GET    /gm-uu/v1/gmk-messages[?valUserId=&valGroupId=&limit=]
  *   DELETE /gm-uu/v1/gmk-messages/{msgId}
- * belong to service "gm" (scope seal.gm). The caller's identities come
- * from its token (attribute val_user_ids, else the principal); a caller
- * sees and acknowledges only the messages addressed to them. */
+ * belong to service "gm" (scope seal.gm). Callers are VAL users
+ * (lib/access, doc/authorization.md "GM-UU"): their identities come from
+ * their token (attribute val_user_ids, else the principal); a caller sees
+ * and acknowledges only the messages addressed to them. A VAL server, an
+ * operator or any certificate has no identity here (403). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 #include <seal/seal.h>
 #include <seal/services/gm.h>
+#include "access/access.h"
 #include "gmuu_parse.h"
 
 #define MAX_QUERY 16
@@ -34,15 +37,16 @@ static seal_status_t store_problem(seal_request_t *req, seal_status_t st)
     return seal_response_problem(req, 500, NULL, "internal error", NULL, 0);
 }
 
-static void caller_ids(seal_request_t *req, gmuu_ids_t *ids)
+/* A VAL user's identities; none for anyone else (a VAL server names no
+ * member, and a certificate is never a VAL user). */
+static void caller_ids(const seal_request_t *req, gmuu_ids_t *ids)
 {
-    const char *principal = seal_request_principal(req);
-    const char *dn = seal_request_client_cert_dn(req);
-    /* A caller admitted by its certificate alone (mTLS mode) is a server,
-     * not a VAL user: its DN names no member. */
-    if (principal && dn && strcmp(principal, dn) == 0)
-        principal = NULL;
-    gmuu_identities(seal_request_attr(req, "val_user_ids"), principal, ids);
+    access_caller_t c;
+    access_caller(req, &c);
+    if (c.kind == ACCESS_VAL_USER)
+        gmuu_identities(c.val_user_ids, c.name, ids);
+    else
+        ids->n = 0;
 }
 
 static seal_status_t no_identity(seal_request_t *req)

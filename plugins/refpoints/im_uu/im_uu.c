@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "admindn/admindn.h"
 #include "im_uu.h"
 
 static seal_status_t im_uu_init(seal_plugin_t *self)
@@ -16,18 +15,18 @@ static seal_status_t im_uu_init(seal_plugin_t *self)
         return SEAL_E_NOMEM;
     u->self = self;
     seal_plugin_set_data(self, u);
-    seal_status_t st = seal_admindn_read(self, seal_plugin_conf(self), &u->admin_dns);
-    if (st != SEAL_OK)
-        return st;
+    const seal_conf_t *gone = seal_conf_get(seal_plugin_conf(self), "admin_dns");
+    if (gone)
+        return seal_conf_error(self, gone, "admin_dns is no longer read: list the "
+                               "administrator's client certificate in seald.conf "
+                               "\"principals\" with role operator (doc/authorization.md)");
+    seal_status_t st;
     if (!seal_plugin_loaded(self, "im") || !seal_service_exists(self, "im")) {
         seal_log(self, SEAL_LOG_ERR, "needs the im plugin in this seald");
         return SEAL_E_CONFIG;
     }
     if ((st = uu_oauth_routes(u)) != SEAL_OK || (st = uu_admin_routes(u)) != SEAL_OK)
         return st;
-    if (!u->admin_dns[0])
-        seal_log(self, SEAL_LOG_INFO, "admin_dns is empty: the administration endpoint "
-                 "refuses every request");
     return SEAL_OK;
 }
 
@@ -54,7 +53,6 @@ static void im_uu_fini(seal_plugin_t *self)
     uu_ctx_t *u = seal_plugin_data(self);
     if (!u)
         return;
-    seal_admindn_free(u->admin_dns);
     free(u->discovery);
     free(u->basic_challenge);
     free(u->bearer_realm);

@@ -20,7 +20,6 @@ typedef struct uu_ctx {
     seal_plugin_t *self;
     const seal_im_v1_t *im;
     void *im_user;
-    char **admin_dns;        /* NULL-terminated; empty: admin routes refuse all */
     char *discovery;         /* the discovery document, made in start */
     size_t discovery_len;
     char *basic_challenge;   /* Basic realm="<issuer>" */

@@ -12,21 +12,23 @@
  *   POST /admin/v1/keys/rotate                rotate        -> 200 {kid, previous_kid}
  *
  * The routes are public for the authorization hook (a bearer token must
- * never be enough to administer the server); each handler requires a
- * client certificate that verified against the listener's client_ca and
- * whose subject DN is listed in "admin_dns", else 403 ProblemDetails. */
+ * never be enough to administer the server); each handler asks lib/access
+ * (access_operator): the caller must be an operator, a verified client
+ * certificate that seald.conf "principals" maps (subject and issuer) to a
+ * principal with role operator, else 403 ProblemDetails
+ * (doc/authorization.md "Administration"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "admindn/admindn.h"
+#include "access/access.h"
 #include "im_uu.h"
 
 #define BASE "/admin/v1"
 
 static int admin_ok(uu_ctx_t *u, seal_request_t *req)
 {
-    return seal_admindn_check(u->self, req, u->admin_dns);
+    return access_operator(u->self, req);
 }
 
 static int json_body(seal_request_t *req, const char **body, size_t *len)

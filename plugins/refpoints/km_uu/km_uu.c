@@ -8,8 +8,9 @@
  *   POST /keymanagement/identity/v1/certcache[/<n>]          KmsCertCache (D.3.4)
  *
  * The routes belong to service "km" (scope seal.km): the authorization hook
- * admits a Bearer token with that scope, or (http.auth.mtls) a verified
- * client certificate. The body is empty or a KmsRequest/SignedKmsRequest
+ * admits a Bearer token with that scope, or (http.auth.mtls) the host a
+ * verified client certificate that seald.conf "principals" maps to a
+ * principal with that scope. The body is empty or a KmsRequest/SignedKmsRequest
  * (kmx_request.c). Answers are KmsResponse XML (application/xml), also for
  * errors (KmsError with the HTTP status as ErrorCode). A caller gets key
  * material only for the identities km's entitlement rule gives it. With
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <seal/seal.h>
 #include <seal/services/km.h>
+#include "access/access.h"
 #include "kmu_admin.h"
 #include "kmx.h"
 
@@ -29,7 +31,7 @@
 #define ID_MAX 128
 
 typedef struct uu_client {
-    char *who;                  /* principal: token subject or certificate DN */
+    char *who;                  /* token subject, or a certificate VAL server's DN */
     char trk_id[ID_MAX];
     uint8_t trk[KMX_KEY_LEN];
     int has_trk;
@@ -197,21 +199,13 @@ static const uu_client_t *client_of(const uu_t *u, const char *who)
     return NULL;
 }
 
-/* Who is calling: a token's facts, or a certificate DN (mTLS without a
- * token: the host set the principal to the DN and no hook set a scope). */
+/* Who is calling (lib/access): a token's facts, or a certificate VAL
+ * server's name and subject DN. */
 static void caller_of(call_t *c)
 {
-    seal_request_t *req = c->req;
-    const char *principal = seal_request_principal(req);
-    const char *dn = seal_request_client_cert_dn(req);
-    c->caller = (seal_km_caller_t){ .struct_size = sizeof(seal_km_caller_t),
-                                    .principal = principal };
-    if (principal && dn && strcmp(principal, dn) == 0 && !seal_request_attr(req, "scope"))
-        c->caller.cert_dn = dn;
-    else {
-        c->caller.client_id = seal_request_attr(req, "client_id");
-        c->caller.val_user_ids = seal_request_attr(req, "val_user_ids");
-    }
+    access_caller_t who;
+    access_caller(c->req, &who);
+    access_km_caller(&who, &c->caller);
 }
 
 /* Everything common to the three resources; 0 to go on, 1 when answered
@@ -222,7 +216,9 @@ static int begin_call(call_t *c, uu_t *u, seal_request_t *req, seal_status_t *st
     c->u = u;
     c->req = req;
     caller_of(c);
-    c->sec = client_of(u, c->caller.principal);
+    /* Per-caller keys: by token subject, or (as km "certs") by the subject
+     * DN of a certificate VAL server. */
+    c->sec = client_of(u, c->caller.cert_dn ? c->caller.cert_dn : c->caller.principal);
     request_url(c);
     size_t len = 0;
     const char *body = seal_request_body(req, &len);
@@ -593,7 +589,6 @@ static void uu_free(uu_t *u)
     free(u->clients);
     if (u->xmlsec_ready)
         kmx_sec_shutdown();
-    kmu_admin_free(&u->admin);
     free(u);
 }
 

@@ -13,14 +13,15 @@
  *
  * {identity} is the identity URI, percent-encoded. As for im_uu's admin
  * endpoint, the routes are public for the authorization hook (a bearer
- * token is never enough to administer the KMS); each handler requires a
- * verified client certificate whose subject DN is listed in km_uu's
- * "admin_dns", else 403. */
+ * token is never enough to administer the KMS); each handler asks
+ * lib/access (access_operator): only a verified client certificate that
+ * seald.conf "principals" maps to a principal with role operator
+ * administers, else 403 (doc/authorization.md "Administration"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
-#include "admindn/admindn.h"
+#include "access/access.h"
 #include "ident/ident.h"
 #include "kmu_admin.h"
 
@@ -28,7 +29,7 @@
 
 static int admin_ok(kmu_admin_t *a, seal_request_t *req)
 {
-    return seal_admindn_check(a->self, req, a->dns);
+    return access_operator(a->self, req);
 }
 
 static seal_status_t send_json(seal_request_t *req, struct json_object *o)
@@ -79,8 +80,8 @@ static seal_status_t h_revocation(seal_request_t *req, void *user)
     st = revoke ? a->km->revoke(a->km_user, id) : a->km->restore(a->km_user, id);
     if (st != SEAL_OK)
         return seal_response_problem(req, 500, NULL, seal_strerror(st), NULL, 0);
-    seal_log(a->self, SEAL_LOG_NOTICE, "identity %s %s by %s", id,
-             revoke ? "revoked" : "restored", seal_request_client_cert_dn(req));
+    seal_log(a->self, SEAL_LOG_NOTICE, "identity %s %s by operator %s", id,
+             revoke ? "revoked" : "restored", seal_request_principal(req));
     return seal_response_send(req, 204, NULL, NULL, 0);
 }
 
@@ -97,8 +98,8 @@ static seal_status_t h_rollover(seal_request_t *req, void *user)
                                          "one previous certificate at a time", NULL, 0);
         if (st != SEAL_OK)
             return seal_response_problem(req, 500, NULL, seal_strerror(st), NULL, 0);
-        seal_log(a->self, SEAL_LOG_NOTICE, "master-key rollover started by %s",
-                 seal_request_client_cert_dn(req));
+        seal_log(a->self, SEAL_LOG_NOTICE, "master-key rollover started by operator %s",
+                 seal_request_principal(req));
     }
     seal_km_rollover_t rs = { .struct_size = sizeof rs };
     if ((st = a->km->rollover_state(a->km_user, &rs)) != SEAL_OK)
@@ -118,7 +119,12 @@ seal_status_t kmu_admin_conf(kmu_admin_t *a, seal_plugin_t *self, const seal_con
 {
     memset(a, 0, sizeof *a);
     a->self = self;
-    return seal_admindn_read(self, conf, &a->dns);
+    const seal_conf_t *gone = seal_conf_get(conf, "admin_dns");
+    if (gone)
+        return seal_conf_error(self, gone, "admin_dns is no longer read: list the "
+                               "administrator's client certificate in seald.conf "
+                               "\"principals\" with role operator (doc/authorization.md)");
+    return SEAL_OK;
 }
 
 seal_status_t kmu_admin_routes(kmu_admin_t *a)
@@ -146,10 +152,4 @@ seal_status_t kmu_admin_routes(kmu_admin_t *a)
         }
     }
     return SEAL_OK;
-}
-
-void kmu_admin_free(kmu_admin_t *a)
-{
-    seal_admindn_free(a->dns);
-    a->dns = NULL;
 }

@@ -6,9 +6,10 @@
  *   GET /key-records?val-service-id=<id>[&val-tgt-ue=<ValTargetUe>]
  *       RetrieveKeyMgmtInfo -> 200 ValKeyInfo
  *
- * Callers: VAL servers, i.e. a client_credentials token with scope seal.km
- * (the route's service is "km"), or a verified client certificate in the
- * mutual-TLS-only mode. A user's token is refused (403).
+ * Callers: VAL servers (lib/access), i.e. a client_credentials token with
+ * scope seal.km (the route's service is "km"), or a verified client
+ * certificate that seald.conf "principals" maps to a principal with role
+ * val_server and scope seal.km. Anyone else is refused (403).
  *
  * val-tgt-ue (ValTargetUe: exactly one of valUserId / valUeId) is taken as
  * JSON text (?val-tgt-ue={"valUserId":"..."}) or form-exploded
@@ -31,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 #include <seal/services/km.h>
+#include "access/access.h"
 #include "seal_s.h"
 
 #define PATH "/ss-kir/v1/key-records"
@@ -155,32 +157,6 @@ static int id_ok(const char *s)
     return 1;
 }
 
-/* A VAL server: a client_credentials token, or a client certificate
- * without a token. */
-static int is_val_server(seal_request_t *req)
-{
-    const char *p = seal_request_principal(req), *cid = seal_request_attr(req, "client_id");
-    const char *dn = seal_request_client_cert_dn(req);
-    if (!p)
-        return 0;
-    if (cid && strcmp(cid, p) == 0)
-        return 1;
-    return dn && strcmp(dn, p) == 0 && !seal_request_attr(req, "scope");
-}
-
-static seal_km_caller_t caller_of(seal_request_t *req)
-{
-    seal_km_caller_t c = { .struct_size = sizeof c, .principal = seal_request_principal(req) };
-    const char *dn = seal_request_client_cert_dn(req);
-    if (c.principal && dn && strcmp(c.principal, dn) == 0 && !seal_request_attr(req, "scope"))
-        c.cert_dn = dn;
-    else {
-        c.client_id = seal_request_attr(req, "client_id");
-        c.val_user_ids = seal_request_attr(req, "val_user_ids");
-    }
-    return c;
-}
-
 /* The single value of query parameter name (NULL if absent); 400 answered
  * and -1 when it is repeated. */
 static int query_once(seal_request_t *req, const char *name, const char **out)
@@ -260,11 +236,13 @@ static int target_of(seal_request_t *req, const char **key, char **id)
 static seal_status_t kir_get(seal_request_t *req, void *user)
 {
     ss_kir_t *k = user;
-    if (!is_val_server(req))
+    access_caller_t who;
+    access_caller(req, &who);
+    if (who.kind != ACCESS_VAL_SERVER)
         return seal_response_problem(req, 403, "OPERATION_PROHIBITED",
                                      "key information is served to VAL servers (a "
-                                     "client_credentials token or a client certificate)",
-                                     NULL, 0);
+                                     "client_credentials token, or a client certificate "
+                                     "with role val_server)", NULL, 0);
     const char *svc;
     if (query_once(req, "val-service-id", &svc))
         return SEAL_OK;
@@ -284,7 +262,8 @@ static seal_status_t kir_get(seal_request_t *req, void *user)
         identity = target;
     } else {
         /* The caller's own record: its first configured identity. */
-        seal_km_caller_t c = caller_of(req);
+        seal_km_caller_t c;
+        access_km_caller(&who, &c);
         char *list = NULL;
         size_t len = 0;
         if (k->km->identities(k->km_user, &c, &list, &len) != SEAL_OK)

@@ -5,7 +5,9 @@
  *   - a client_credentials token (client_id set, equal to the subject):
  *     km config "clients"[client_id];
  *   - a user token: its val_user_ids claim (attr, space-separated);
- *   - an mTLS caller without a token: km config "certs"[certificate DN].
+ *   - a certificate VAL server (cert_dn set, no client_id: a client
+ *     certificate that seald.conf "principals" maps; its principal is the
+ *     entry's name): km config "certs"[its subject DN].
  * A caller that fits none gets nothing. */
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,7 @@ static const km_ent_t *source(const km_ctx_t *c, const seal_km_caller_t *k, cons
     if (!k || k->struct_size < sizeof(uint32_t) + 4 * sizeof(char *))
         return NULL;
     if (k->cert_dn)
-        return k->principal && strcmp(k->principal, k->cert_dn) == 0
-                   ? find(c->certs, c->ncerts, k->cert_dn) : NULL;
+        return !k->client_id ? find(c->certs, c->ncerts, k->cert_dn) : NULL;
     if (k->client_id && k->principal && strcmp(k->client_id, k->principal) == 0)
         return find(c->clients, c->nclients, k->client_id);
     if (k->principal)
