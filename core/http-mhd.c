@@ -41,14 +41,23 @@
  *                      administration routes refuse everyone).
  *   limits             object:
  *     max_body_bytes   largest request body, default 1048576; larger: 413
- *                      (at once when Content-Length says so).
- *     max_connections  open connections over all listeners, default 512;
- *                      a connection opened past it gets 503 with Retry-After
- *                      to its first request and is closed; connections
- *                      opened earlier are served as usual. The engine
- *                      itself refuses sockets (closes them unanswered)
- *                      only past max_connections + max(16, max_connections
- *                      / 4).
+ *                      (at once when Content-Length says so). Bodies are
+ *                      read as they arrive, never allocated from what
+ *                      Content-Length announces.
+ *     max_body_bytes_by_service  {"<service>": bytes}: the limit for the
+ *                      routes of one service instead of max_body_bytes.
+ *     max_connections  connections served at once over all listeners,
+ *                      default 512. When full, a new connection makes room
+ *                      by closing the oldest connection idle between
+ *                      requests, else the oldest one still in its head;
+ *                      only when every one is being served does the new
+ *                      one get 503 with Retry-After and close
+ *                      (core/http-conns.c). The engine itself refuses
+ *                      sockets only past max_connections + max(16,
+ *                      max_connections / 4).
+ *     max_connections_per_client  connections one client may hold (an IPv4
+ *                      address, an IPv6 /64), default 64, 0 = no cap; past
+ *                      it a connection is closed unanswered at once.
  *     rate_per_client  requests per second per client address (IPv4
  *                      address, IPv6 /64), token bucket; 0 (default) = off.
  *                      Past it: 429 with Retry-After.
@@ -56,6 +65,18 @@
  *   threads            worker threads per listener, default 2 x CPUs
  *                      (2..64).
  *   connection_timeout_s  idle connection timeout, default 60 (0 = none).
+ *   head_timeout_s     the TLS handshake and each request head (request
+ *                      line and header fields) must arrive within this many
+ *                      seconds of their first byte, however slowly they
+ *                      trickle; default 10 (0 = none). Kept-alive
+ *                      connections idle between requests are not counted.
+ *
+ * Framing (RFC 9112): conflicting Content-Length values, Content-Length with
+ * Transfer-Encoding, whitespace before a header field's colon, a missing or
+ * repeated Host, and a control character or space in the request-target get
+ * 400, a transfer coding other than chunked 501; the connection is then
+ * closed, so what follows on it is never taken for a request. HEAD is
+ * served wherever GET is.
  *   drain_timeout_s    at shutdown, how long in-flight and suspended
  *                      requests may take before suspended ones get 503;
  *                      default 10.
@@ -93,6 +114,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http-conns.h"
 #include "http-private.h"
 #include "principals.h"
 
@@ -135,11 +157,19 @@ typedef struct rl_set {
 /* Per connection (MHD socket context). */
 typedef struct conn_ctx {
     char peer[INET6_ADDRSTRLEN];
-    uint8_t key[17];                /* family + address (IPv6: /64) for the rate limit */
+    uint8_t key[SEAL_CONN_KEY_LEN]; /* family + address (IPv6: /64): limits per client */
     enum cert_state cert;
     char *dn, *issuer;              /* subject and issuer DNs of a verified certificate */
-    int over_limit;                 /* opened past max_connections: answer 503 and close */
+    int over_limit;                 /* no room even after evictions: answer 503 and close */
+    seal_conn_t *slot;              /* in the connection table */
+    unsigned requests;              /* heads begun on this connection */
 } conn_ctx_t;
+
+/* A body limit for the routes of one service (http.limits.max_body_bytes_by_service). */
+typedef struct body_limit {
+    const char *service;
+    int64_t max;
+} body_limit_t;
 
 struct seal_http_server {
     seal_host_t *host;
@@ -152,6 +182,9 @@ struct seal_http_server {
     enum verify_mode verify;
     bool mtls;
     int64_t max_body, max_conns, rate, burst, threads, conn_timeout, drain_timeout;
+    int64_t max_per_client, head_timeout_ms;
+    body_limit_t *body_limits;
+    size_t n_body_limits;
     /* state */
     _Atomic long nconns, inflight;
     _Atomic int draining;
@@ -160,6 +193,7 @@ struct seal_http_server {
     seal_request_t *susp_head;      /* suspended requests */
     seal_request_t *zombies;        /* host-answered at shutdown, freed last */
     rl_set_t *rl;
+    seal_conns_t *conns;
 };
 
 static uint64_t now_ns(void)
@@ -362,6 +396,32 @@ static seal_status_t read_tls(seal_http_server_t *srv, const seal_conf_t *tls)
     return SEAL_OK;
 }
 
+/* "max_body_bytes_by_service": {"<service>": bytes, ...}: a tighter (or
+ * looser) body limit for the routes of one service, so that a route that
+ * takes a small XML or form body does not accept what the largest one may. */
+static seal_status_t read_body_limits(seal_http_server_t *srv, const seal_conf_t *limits)
+{
+    const seal_conf_t *node = limits ? seal_conf_get(limits, "max_body_bytes_by_service") : NULL, *v;
+    if (!node)
+        return SEAL_OK;
+    if (seal_conf_type(node) != SEAL_CONF_OBJECT)
+        return seal_conf_error(NULL, node, "expected an object of service name to bytes");
+    size_t n = 0;
+    while (seal_conf_key_at(node, n, &v))
+        n++;
+    if (n && !(srv->body_limits = calloc(n, sizeof *srv->body_limits)))
+        return SEAL_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        body_limit_t *b = &srv->body_limits[i];
+        b->service = seal_conf_key_at(node, i, &v);
+        seal_status_t st = seal_conf_int(node, b->service, 0, 0, (int64_t)1 << 30, &b->max);
+        if (st != SEAL_OK)
+            return st;
+        srv->n_body_limits = i + 1;
+    }
+    return SEAL_OK;
+}
+
 static long cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -403,13 +463,18 @@ seal_status_t seal_http_server_new(seal_host_t *host, const seal_conf_t *http,
     if ((auth && (st = seal_conf_bool(auth, "mtls", true, &srv->mtls))) ||
         (st = seal_conf_int(limits, "max_body_bytes", 1048576, 0, (int64_t)1 << 30, &srv->max_body)) ||
         (st = seal_conf_int(limits, "max_connections", 512, 1, 65536, &srv->max_conns)) ||
+        (st = seal_conf_int(limits, "max_connections_per_client", 64, 0, 65536,
+                            &srv->max_per_client)) ||
+        (st = seal_conf_int(http, "head_timeout_s", 10, 0, 3600, &srv->head_timeout_ms)) ||
         (st = seal_conf_int(limits, "rate_per_client", 0, 0, 1000000, &srv->rate)) ||
         (st = seal_conf_int(limits, "rate_burst", srv->rate > 1 ? srv->rate : 1, 1, 10000000,
                             &srv->burst)) ||
         (st = seal_conf_int(http, "threads", defthreads, 1, 256, &srv->threads)) ||
         (st = seal_conf_int(http, "connection_timeout_s", 60, 0, 86400, &srv->conn_timeout)) ||
-        (st = seal_conf_int(http, "drain_timeout_s", 10, 0, 3600, &srv->drain_timeout)))
+        (st = seal_conf_int(http, "drain_timeout_s", 10, 0, 3600, &srv->drain_timeout)) ||
+        (st = read_body_limits(srv, limits)))
         goto fail;
+    srv->head_timeout_ms *= 1000;
     if (srv->rate > 0) {
         if (!(srv->rl = calloc(RL_SETS, sizeof *srv->rl))) {
             st = SEAL_E_NOMEM;
@@ -601,7 +666,7 @@ static void access_log(const seal_request_t *req)
     char path[512], who[256], method[32], line[1024];
     log_escape(path, sizeof path, req->raw_path);
     log_escape(who, sizeof who, req->principal);
-    log_escape(method, sizeof method, req->method);
+    log_escape(method, sizeof method, req->head ? "HEAD" : req->method);
     uint64_t us = (now_ns() - req->start_ns) / 1000;
     char status[8] = "-";
     if (req->state == SEAL_REQ_QUEUED)
@@ -640,6 +705,94 @@ static int parse_target(seal_request_t *req)
     return 0;
 }
 
+/* ---- message framing (RFC 9112 6): what the engine lets through ---- */
+
+typedef struct framing {
+    unsigned n_cl, n_te, n_host;
+    const char *cl, *te;
+    int cl_conflict, ws_name;
+} framing_t;
+
+static MHD_RESULT framing_visit(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    framing_t *f = cls;
+    (void)kind;
+    size_t n = strlen(key);
+    if (n && (key[n - 1] == ' ' || key[n - 1] == '\t'))
+        f->ws_name = 1;            /* libmicrohttpd keeps "Host " as the name */
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->n_cl++ && (!value || !f->cl || strcmp(value, f->cl) != 0))
+            f->cl_conflict = 1;
+        f->cl = value;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->n_te++;
+        f->te = value;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+        f->n_host++;
+    }
+    return MHD_YES;
+}
+
+/* 0 when the request's framing is sound; else the status to answer (the
+ * connection is then closed: what follows on it cannot be trusted to be
+ * the next request) and *why. */
+static unsigned framing_check(struct MHD_Connection *c, const seal_request_t *req,
+                              const char *version, const char **why)
+{
+    /* RFC 9112 3.2: a request-target is visible ASCII without spaces; a
+     * control character there is a smuggling attempt, not a typo. */
+    for (const unsigned char *p = (const unsigned char *)req->target; p && *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f) {
+            *why = "a control character or space in the request-target";
+            return 400;
+        }
+    framing_t f = { 0 };
+    MHD_get_connection_values(c, MHD_HEADER_KIND, framing_visit, &f);
+    if (f.ws_name) {
+        *why = "whitespace between a header field name and its colon";   /* RFC 9112 5.1 */
+        return 400;
+    }
+    if (f.n_host > 1 || (f.n_host == 0 && version && strcmp(version, "HTTP/1.1") == 0)) {
+        *why = f.n_host ? "more than one Host header field"    /* RFC 9112 3.2 */
+                        : "an HTTP/1.1 request without Host";
+        return 400;
+    }
+    if (f.n_te && f.n_cl) {
+        *why = "both Content-Length and Transfer-Encoding";    /* RFC 9112 6.1 */
+        return 400;
+    }
+    if (f.n_te > 1 || (f.te && strcasecmp(f.te, "chunked") != 0)) {
+        *why = "a transfer coding other than chunked";         /* RFC 9112 6.1 */
+        return 501;
+    }
+    if (f.cl_conflict) {
+        *why = "conflicting Content-Length values";            /* RFC 9112 6.3 */
+        return 400;
+    }
+    if (f.cl && (!*f.cl || strspn(f.cl, "0123456789") != strlen(f.cl))) {
+        *why = "a malformed Content-Length";
+        return 400;
+    }
+    return 0;
+}
+
+/* The body limit of the route this request goes to. */
+static int64_t body_limit(seal_http_server_t *srv, const seal_request_t *req)
+{
+    if (!srv->n_body_limits || !srv->host->router || !req->raw_path)
+        return srv->max_body;
+    seal_path_params_t params = { 0 };
+    unsigned status;
+    const seal_route_t *r = seal_router_match(srv->host->router, req->method, req->raw_path,
+                                              &params, &status, NULL, 0);
+    seal_path_params_clear(&params);
+    for (size_t i = 0; r && r->service && i < srv->n_body_limits; i++)
+        if (strcmp(srv->body_limits[i].service, r->service) == 0)
+            return srv->body_limits[i].max;
+    return srv->max_body;
+}
+
 static conn_ctx_t *conn_of(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci =
@@ -651,12 +804,24 @@ static conn_ctx_t *conn_of(struct MHD_Connection *c)
  * connection are queued now (413, 503, client certificate); others are
  * remembered and answered once the body is read, keeping the connection. */
 static MHD_RESULT first_call(seal_http_server_t *srv, struct MHD_Connection *c,
-                             seal_request_t *req, const char *method)
+                             seal_request_t *req, const char *method, const char *version)
 {
     conn_ctx_t *ctx = conn_of(c);
     req->peer = ctx ? ctx->peer : NULL;
-    if (!(req->method = strdup(method)))
+    if (ctx)
+        seal_conns_busy(srv->conns, ctx->slot);
+    /* HEAD is served wherever GET is (RFC 9110 9.3.2): the handler sees a
+     * GET; the engine sends the answer's header fields without its body. */
+    req->head = strcmp(method, "HEAD") == 0;
+    if (!(req->method = strdup(req->head ? "GET" : method)))
         return MHD_NO;
+    const char *bad = NULL;
+    unsigned fs = framing_check(c, req, version, &bad);
+    if (fs) {
+        req->close_after = 1;
+        problem(req, fs, fs == 501 ? "UNSUPPORTED_TRANSFER_CODING" : "MALFORMED_REQUEST", bad);
+        return queue(srv, c, req);
+    }
     int pr = parse_target(req);
     if (pr == -2)
         return MHD_NO;
@@ -691,21 +856,20 @@ static MHD_RESULT first_call(seal_http_server_t *srv, struct MHD_Connection *c,
         problem(req, 503, "TOO_MANY_CONNECTIONS", "the server has too many open connections");
         return queue(srv, c, req);
     }
+    /* The body is read as it arrives (body_append), never allocated from
+     * what Content-Length announces: a thousand connections announcing a
+     * megabyte and sending nothing cost nothing. */
+    req->max_body = body_limit(srv, req);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
         char *end;
         errno = 0;
         unsigned long long n = strtoull(cl, &end, 10);
-        if (errno == 0 && end != cl && *end == '\0' && n > (unsigned long long)srv->max_body) {
+        if (errno == 0 && end != cl && *end == '\0' && n > (unsigned long long)req->max_body) {
             req->close_after = 1;
             problem(req, 413, "BODY_TOO_LARGE", "the request body exceeds the limit");
             return queue(srv, c, req);
-        }
-        if (errno == 0 && end != cl && *end == '\0' && n > 0) {
-            if (!(req->body = malloc((size_t)n + 1)))
-                return MHD_NO;
-            req->body_cap = (size_t)n + 1;
         }
     }
     if (srv->rl && !req->early_status && ctx) {
@@ -719,16 +883,16 @@ static MHD_RESULT first_call(seal_http_server_t *srv, struct MHD_Connection *c,
     return MHD_YES;
 }
 
-static int body_append(seal_http_server_t *srv, seal_request_t *req, const char *data, size_t n)
+static int body_append(seal_request_t *req, const char *data, size_t n)
 {
-    if (req->body_len + n > (size_t)srv->max_body)
+    if (req->body_len + n > (size_t)req->max_body)
         return -1;
     if (req->body_len + n + 1 > req->body_cap) {
         size_t cap = req->body_cap ? req->body_cap * 2 : 4096;
         while (cap < req->body_len + n + 1)
             cap *= 2;
-        if (cap > (size_t)srv->max_body + 1)
-            cap = (size_t)srv->max_body + 1;
+        if (cap > (size_t)req->max_body + 1)
+            cap = (size_t)req->max_body + 1;
         char *b = realloc(req->body, cap);
         if (!b)
             return -2;
@@ -781,6 +945,17 @@ static void refuse(seal_request_t *req, seal_status_t st)
     }
 }
 
+/* HEAD is served wherever GET is (first_call): "GET, PUT" -> "GET, HEAD, PUT". */
+static void allow_head(char *allow, size_t cap)
+{
+    char *get = strstr(allow, "GET");
+    size_t len = strlen(allow);
+    if (!get || (get[3] != ',' && get[3] != '\0') || len + 7 > cap)
+        return;
+    memmove(get + 9, get + 3, len - (size_t)(get + 3 - allow) + 1);
+    memcpy(get + 3, ", HEAD", 6);
+}
+
 static MHD_RESULT dispatch(seal_http_server_t *srv, struct MHD_Connection *c, seal_request_t *req)
 {
     if (req->early_status) {
@@ -788,12 +963,12 @@ static MHD_RESULT dispatch(seal_http_server_t *srv, struct MHD_Connection *c, se
         return queue(srv, c, req);
     }
     if (strcmp(req->raw_path, "/healthz") == 0) {
-        if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) {
+        if (strcmp(req->method, "GET") == 0) {   /* HEAD too: first_call */
             static const char ok[] = "{\"status\":\"ok\"}";
             seal_response_send(req, 200, "application/json", ok, sizeof ok - 1);
         } else {
-            add_header_nocopy(req, MHD_HTTP_HEADER_ALLOW, "GET");
-            problem(req, 405, NULL, "GET only");
+            add_header_nocopy(req, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+            problem(req, 405, NULL, "GET and HEAD only");
         }
         return queue(srv, c, req);
     }
@@ -805,6 +980,7 @@ static MHD_RESULT dispatch(seal_http_server_t *srv, struct MHD_Connection *c, se
                                   &status, allow, sizeof allow);
     if (!route) {
         if (status == 405) {
+            allow_head(allow, sizeof allow);
             add_header_nocopy(req, MHD_HTTP_HEADER_ALLOW, allow);
             problem(req, 405, NULL, "the resource does not support this method");
         } else if (status == 400) {
@@ -901,16 +1077,15 @@ static MHD_RESULT access_cb(void *cls, struct MHD_Connection *c, const char *url
     seal_http_server_t *srv = cls;
     seal_request_t *req = *con_cls;
     (void)url;
-    (void)version;
     if (!req)
         return MHD_NO;                        /* out of memory in uri_cb */
     if (!req->first_call_done) {
         req->first_call_done = 1;
-        return first_call(srv, c, req, method);
+        return first_call(srv, c, req, method, version);
     }
     if (*upload_data_size) {
         if (!req->early_status && req->state == SEAL_REQ_RECEIVING) {
-            int r = body_append(srv, req, upload_data, *upload_data_size);
+            int r = body_append(req, upload_data, *upload_data_size);
             if (r == -2)
                 return MHD_NO;
             if (r == -1) {
@@ -936,6 +1111,11 @@ static MHD_RESULT access_cb(void *cls, struct MHD_Connection *c, const char *url
 static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
 {
     seal_http_server_t *srv = cls;
+    conn_ctx_t *ctx = conn_of(c);
+    /* The first head's deadline runs from the accept (the handshake is
+     * part of it); a later one's from its request line. */
+    if (ctx && ctx->requests++ > 0)
+        seal_conns_head(srv->conns, ctx->slot);
     seal_request_t *req = seal_request_new(srv->host, srv, c, uri);
     if (req)
         atomic_fetch_add(&srv->inflight, 1);
@@ -947,8 +1127,10 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     seal_http_server_t *srv = cls;
     seal_request_t *req = *con_cls;
-    (void)c;
     (void)toe;
+    conn_ctx_t *ctx = conn_of(c);
+    if (ctx)
+        seal_conns_idle(srv->conns, ctx->slot);
     if (!req)
         return;
     *con_cls = NULL;
@@ -974,31 +1156,49 @@ static void conn_cb(void *cls, struct MHD_Connection *c, void **socket_context,
 {
     seal_http_server_t *srv = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        long n = atomic_fetch_add(&srv->nconns, 1) + 1;
+        atomic_fetch_add(&srv->nconns, 1);
+        const union MHD_ConnectionInfo *fi =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        int fd = fi ? fi->connect_fd : -1;
         conn_ctx_t *ctx = calloc(1, sizeof *ctx);
         *socket_context = ctx;
-        if (!ctx)
+        if (!ctx) {
+            if (fd >= 0)
+                shutdown(fd, SHUT_RDWR);
             return;
-        ctx->over_limit = n > srv->max_conns;
+        }
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-        if (sa && sa->sa_family == AF_INET) {
-            const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-            inet_ntop(AF_INET, &in->sin_addr, ctx->peer, sizeof ctx->peer);
-            ctx->key[0] = 4;
-            memcpy(ctx->key + 1, &in->sin_addr, 4);
-        } else if (sa && sa->sa_family == AF_INET6) {
-            const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-            inet_ntop(AF_INET6, &in6->sin6_addr, ctx->peer, sizeof ctx->peer);
-            ctx->key[0] = 6;
-            memcpy(ctx->key + 1, &in6->sin6_addr, 8);   /* the /64 */
-        } else {
+        seal_conns_key(sa, ctx->key);
+        if (sa && sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ctx->peer,
+                      sizeof ctx->peer);
+        else if (sa && sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ctx->peer,
+                      sizeof ctx->peer);
+        else
             strcpy(ctx->peer, "-");
+        switch (seal_conns_open(srv->conns, ctx->key, (void *)(intptr_t)fd, &ctx->slot)) {
+        case SEAL_CONN_ADMIT:
+            break;
+        case SEAL_CONN_REFUSE_CLIENT:
+            /* Before the handshake: the client learns nothing and costs
+             * nothing more; the engine sees the socket end and closes it. */
+            seal_log(NULL, SEAL_LOG_DEBUG, "http: %s holds %lld connections: refused",
+                     ctx->peer, (long long)srv->max_per_client);
+            if (fd >= 0)
+                shutdown(fd, SHUT_RDWR);
+            break;
+        case SEAL_CONN_FULL:
+            ctx->over_limit = 1;
+            break;
         }
     } else {
         conn_ctx_t *ctx = *socket_context;
         if (ctx) {
+            /* Before the engine releases the socket (http-conns.h). */
+            seal_conns_close(srv->conns, ctx->slot);
             free(ctx->dn);
             free(ctx->issuer);
             free(ctx);
@@ -1053,6 +1253,17 @@ static seal_status_t open_listener(listener_t *l)
     return SEAL_OK;
 }
 
+/* The connection table closes a connection by ending its socket: the
+ * engine then sees it closed and reports it (conn_cb) before it releases
+ * the descriptor. */
+static void kill_conn(void *handle, void *user)
+{
+    (void)user;
+    int fd = (int)(intptr_t)handle;
+    if (fd >= 0)
+        shutdown(fd, SHUT_RDWR);
+}
+
 /* Draining refuses new connections here rather than with
  * MHD_quiesce_daemon: in libmicrohttpd 0.9.75 a quiesce races with the
  * epoll worker threads removing the listen socket themselves, and the loser
@@ -1070,6 +1281,12 @@ seal_status_t seal_http_server_start(seal_http_server_t *srv)
     if (!srv || srv->started)
         return SEAL_E_STATE;
     srv->started = 1;
+    seal_conns_conf_t cc = { .max_total = (unsigned)srv->max_conns,
+                             .max_per_client = (unsigned)srv->max_per_client,
+                             .head_timeout_ns = (uint64_t)srv->head_timeout_ms * 1000000u,
+                             .kill = kill_conn };
+    if (!(srv->conns = seal_conns_new(&cc)))
+        return SEAL_E_NOMEM;
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (srv->tls)
         flags |= MHD_USE_TLS;
@@ -1182,6 +1399,8 @@ void seal_http_server_free(seal_http_server_t *srv)
         free(l->spec);
     }
     free(srv->ls);
+    seal_conns_free(srv->conns);          /* every connection is closed now */
+    free(srv->body_limits);
     seal_request_t *z = srv->zombies;
     while (z) {
         seal_request_t *next = z->susp_next;

@@ -71,6 +71,8 @@ struct seal_request {
     struct seal_req_attr *attrs;  /* set by authorization hooks (a short list) */
     char *body;
     size_t body_len, body_cap;
+    int64_t max_body;             /* the route's body limit */
+    int head;                     /* a HEAD request, dispatched as GET */
     uint64_t start_ns;
 
     pthread_mutex_t mu;
