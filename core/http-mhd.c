@@ -560,6 +560,21 @@ static void problem(seal_request_t *req, unsigned status, const char *cause, con
     seal_response_problem(req, status, cause, detail, NULL, 0);
 }
 
+/* Answers may carry tokens, passwords' forms or key material (OAuth,
+ * KM-UU, administration): the engine's copy is wiped once it is sent. */
+typedef struct wiped {
+    char *p;
+    size_t n;
+} wiped_t;
+
+static void wipe_free(void *cls)
+{
+    wiped_t *w = cls;
+    explicit_bzero(w->p, w->n);
+    free(w->p);
+    free(w);
+}
+
 static MHD_RESULT queue(seal_http_server_t *srv, struct MHD_Connection *c, seal_request_t *req)
 {
     struct MHD_Response *r;
@@ -569,12 +584,20 @@ static MHD_RESULT queue(seal_http_server_t *srv, struct MHD_Connection *c, seal_
     size_t len = req->resp_len;
     req->resp_body = NULL;
     pthread_mutex_unlock(&req->mu);
-    if (body)
-        r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    else
-        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    wiped_t *w = body ? malloc(sizeof *w) : NULL;
+    if (w) {
+        *w = (wiped_t){ body, len };
+        r = MHD_create_response_from_buffer_with_free_callback_cls(len, body, wipe_free, w);
+    } else {
+        r = body ? NULL : MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    }
     if (!r) {
-        free(body);
+        if (w)
+            wipe_free(w);
+        else if (body) {
+            explicit_bzero(body, len);
+            free(body);
+        }
         return MHD_NO;
     }
     if (req->resp_ctype)
@@ -893,9 +916,15 @@ static int body_append(seal_request_t *req, const char *data, size_t n)
             cap *= 2;
         if (cap > (size_t)req->max_body + 1)
             cap = (size_t)req->max_body + 1;
-        char *b = realloc(req->body, cap);
+        /* Not realloc: it may leave a copy of a secret behind. */
+        char *b = malloc(cap);
         if (!b)
             return -2;
+        if (req->body) {
+            memcpy(b, req->body, req->body_len);
+            explicit_bzero(req->body, req->body_cap);
+            free(req->body);
+        }
         req->body = b;
         req->body_cap = cap;
     }

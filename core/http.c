@@ -68,8 +68,14 @@ void seal_request_free(seal_request_t *req)
         free(a->value);
         free(a);
     }
+    /* Bodies of the OAuth, KM-UU and administration routes hold passwords,
+     * tokens and key material. */
+    if (req->body)
+        explicit_bzero(req->body, req->body_cap ? req->body_cap : req->body_len);
     free(req->body);
     free(req->resp_ctype);
+    if (req->resp_body)
+        explicit_bzero(req->resp_body, req->resp_len);
     free(req->resp_body);
     free_headers(req->resp_headers);
     free(req);
@@ -307,6 +313,8 @@ seal_status_t seal_request_answer(seal_request_t *req, unsigned status,
     if (prev == SEAL_REQ_ANSWERED || prev == SEAL_REQ_QUEUED) {
         pthread_mutex_unlock(&req->mu);
         free(ctype);
+        if (body)
+            explicit_bzero(body, len);
         free(body);
         return SEAL_E_STATE;
     }

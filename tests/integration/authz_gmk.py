@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gm_harness as h  # noqa: E402
 import e2e_gmk  # noqa: E402
 import kmclient_fakesrv as fs  # noqa: E402
-from authz_matrix import cert_dn  # noqa: E402
+from authz_matrix import cert_dn, messages  # noqa: E402
 
 SKIP = 77
 ALICE, MALLORY = "sip:alice@example.org", "sip:mallory@example.org"
@@ -199,8 +199,8 @@ def scenario(s, sc):
         end = time.time() + timeout
         while time.time() < end:
             r = call("GET", GMUU, token=user_token(user))
-            if r.status == 200 and r.json():
-                return r.json()
+            if r.status == 200 and messages(r):
+                return messages(r)
             time.sleep(0.3)
         return None
 
