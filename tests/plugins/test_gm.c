@@ -3,7 +3,10 @@
  * store_sqlite: the "seal.gm.v1" contract as a binding sees it, and the
  * gm.group.* events a key management service relies on (membersAdded /
  * membersRemoved), the valGroupId uniqueness under concurrency, and the
- * service's own refusals. */
+ * service's own refusals. Owners: kept beside the document, valGroupId
+ * unique per owner, queries by owner, a caller of the older (shorter)
+ * seal_gm_query_t, and a database written in the layout from before
+ * owners. */
 #include <check.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -22,6 +25,7 @@
 #define MAX_EVENTS 64
 
 typedef struct probe {
+    seal_plugin_t *self;
     const seal_gm_v1_t *gm;
     void *gm_user;
     pthread_mutex_t mu;
@@ -49,6 +53,7 @@ static void on_event(const char *topic, const char *json, size_t len, void *user
 
 static seal_status_t t_init(seal_plugin_t *self)
 {
+    P.self = self;
     return seal_event_subscribe(self, "gm.", on_event, &P, NULL);
 }
 
@@ -162,6 +167,37 @@ static char *create(const char *json, seal_status_t want)
     }
     seal_free(doc);
     return id;
+}
+
+static char *create_as(const char *owner, const char *json, seal_status_t want)
+{
+    char *id = NULL, *doc = NULL;
+    size_t len = 0;
+    uint64_t rev = 0;
+    seal_status_t st = P.gm->create_owned(P.gm_user, owner, json, strlen(json), &id, &doc, &len,
+                                          &rev);
+    ck_assert_msg(st == want, "create %s as %s: %s", json, owner ? owner : "(null)",
+                  seal_strerror(st));
+    if (st == SEAL_OK) {
+        ck_assert_uint_eq(rev, 1);
+        /* The stored document is the document: the owner is kept beside it. */
+        ck_assert_str_eq(doc, json);
+        ck_assert_uint_eq(len, strlen(json));
+    } else {
+        ck_assert_ptr_null(id);
+    }
+    seal_free(doc);
+    return id;
+}
+
+/* The owner of id as the service tells it: "-" for none. */
+static const char *owner_of(const char *id, char *buf, size_t cap)
+{
+    char *o = NULL;
+    ck_assert_int_eq(P.gm->owner(P.gm_user, id, &o), SEAL_OK);
+    snprintf(buf, cap, "%s", o ? o : "-");
+    seal_free(o);
+    return buf;
 }
 
 static const char *str(json_object *o, const char *key)
@@ -331,7 +367,8 @@ static int collect(const char *id, const char *json, size_t len, uint64_t rev, v
 
 static size_t query(const char *g, const char *s, const char *m, int stop_after, qres_t *q)
 {
-    seal_gm_query_t qq = { sizeof qq, g, s, m };
+    seal_gm_query_t qq = { .struct_size = sizeof qq, .val_group_id = g, .val_service_id = s,
+                           .member = m };
     memset(q, 0, sizeof *q);
     q->stop_after = stop_after;
     ck_assert_int_eq(P.gm->query(P.gm_user, &qq, collect, q), SEAL_OK);
@@ -359,6 +396,157 @@ START_TEST(queries)
     ck_assert_uint_eq(query(NULL, NULL, "x", 0, &q), 2);   /* user or UE id */
     ck_assert_uint_eq(query("q1", "s2", NULL, 0, &q), 0);
     ck_assert_uint_eq(query(NULL, NULL, NULL, 1, &q), 1);  /* the visitor stops it */
+}
+END_TEST
+
+static size_t query_owned(const char *owner, const char *g, const char *s, const char *m,
+                          qres_t *q)
+{
+    seal_gm_query_t qq = { .struct_size = sizeof qq, .val_group_id = g, .val_service_id = s,
+                           .member = m, .owner = owner };
+    memset(q, 0, sizeof *q);
+    ck_assert_int_eq(P.gm->query(P.gm_user, &qq, collect, q), SEAL_OK);
+    return q->n;
+}
+
+/* seal_gm_query_t as a binding built before owners has it. */
+typedef struct query_v1 {
+    uint32_t struct_size;
+    const char *val_group_id, *val_service_id, *member;
+} query_v1_t;
+
+START_TEST(queries_by_owner)
+{
+    free(create_as("server:vs1", "{\"valGroupId\":\"a\",\"valServiceIds\":[\"s1\"],"
+                   "\"members\":[{\"valUserId\":\"x\"}]}", SEAL_OK));
+    free(create_as("server:vs1", "{\"valGroupId\":\"b\",\"members\":[{\"valUserId\":\"y\"}]}",
+                   SEAL_OK));
+    free(create_as("server:vs2", "{\"valGroupId\":\"a\",\"valServiceIds\":[\"s1\"],"
+                   "\"members\":[{\"valUserId\":\"x\"}]}", SEAL_OK));
+    free(create("{\"valGroupId\":\"a\",\"members\":[{\"valUserId\":\"x\"}]}", SEAL_OK));
+    qres_t q;
+    ck_assert_uint_eq(query_owned("server:vs1", NULL, NULL, NULL, &q), 2);
+    ck_assert(strcmp(q.ids[0], q.ids[1]) != 0);   /* its a and b, in groupDocId order */
+    ck_assert_uint_eq(query_owned("server:vs2", NULL, NULL, NULL, &q), 1);
+    ck_assert_uint_eq(query_owned("server:vs", NULL, NULL, NULL, &q), 0);
+    ck_assert_uint_eq(query_owned("server:nobody", NULL, NULL, NULL, &q), 0);
+    /* with the other filters (the valGroupId one through the owner's claim) */
+    ck_assert_uint_eq(query_owned("server:vs1", "a", NULL, NULL, &q), 1);
+    ck_assert_uint_eq(query_owned("server:vs1", "b", NULL, NULL, &q), 1);
+    ck_assert_str_eq(q.ids[0], "b");
+    ck_assert_uint_eq(query_owned("server:vs1", "c", NULL, NULL, &q), 0);
+    ck_assert_uint_eq(query_owned("server:vs1", "a", "s1", "x", &q), 1);
+    ck_assert_uint_eq(query_owned("server:vs1", "b", "s1", NULL, &q), 0);
+    ck_assert_uint_eq(query_owned("server:vs1", "a", NULL, "y", &q), 0);
+    ck_assert_uint_eq(query_owned("server:vs1", NULL, NULL, "x", &q), 1);
+    ck_assert_uint_eq(query_owned("server:vs1", NULL, "s1", NULL, &q), 1);
+    ck_assert_uint_eq(query_owned("server:vs2", NULL, NULL, "y", &q), 0);
+    memset(&q, 0, sizeof q);
+    q.stop_after = 1;
+    seal_gm_query_t stop = { .struct_size = sizeof stop, .owner = "server:vs1" };
+    ck_assert_int_eq(P.gm->query(P.gm_user, &stop, collect, &q), SEAL_OK);
+    ck_assert_uint_eq(q.n, 1);          /* the visitor stops it */
+    /* no owner filter: everybody's, those without owner included */
+    ck_assert_uint_eq(query_owned(NULL, NULL, NULL, NULL, &q), 4);
+    ck_assert_uint_eq(query_owned(NULL, "a", NULL, "x", &q), 3);
+
+    /* A caller of the older, shorter struct (exactly its size, on the heap,
+     * so that reading past it would be caught by ASan) gets what it always
+     * did: every owner's documents. */
+    query_v1_t *old = malloc(sizeof *old);
+    ck_assert_ptr_nonnull(old);
+    *old = (query_v1_t){ sizeof *old, "a", NULL, NULL };
+    memset(&q, 0, sizeof q);
+    ck_assert_int_eq(P.gm->query(P.gm_user, (const seal_gm_query_t *)(void *)old, collect, &q),
+                     SEAL_OK);
+    ck_assert_uint_eq(q.n, 3);
+    old->struct_size = sizeof(uint32_t);   /* shorter than any version */
+    ck_assert_int_eq(P.gm->query(P.gm_user, (const seal_gm_query_t *)(void *)old, collect, &q),
+                     SEAL_E_INVAL);
+    free(old);
+    /* An owner the service could not have stored is refused, not widened. */
+    seal_gm_query_t bad = { .struct_size = sizeof bad, .owner = "" };
+    ck_assert_int_eq(P.gm->query(P.gm_user, &bad, collect, &q), SEAL_E_INVAL);
+    bad.owner = "a\x1f" "b";
+    ck_assert_int_eq(P.gm->query(P.gm_user, &bad, collect, &q), SEAL_E_INVAL);
+}
+END_TEST
+
+/* ---- a database from before owners ---- */
+
+/* Writes a VAL group document exactly as gm did before owners (one
+ * transaction: the document with its terms, the claim keyed by the bare
+ * valGroupId, no owner record). */
+static void write_pre_owner(const char *id, const char *vgid, const char *member)
+{
+    char doc[256], claim[96];
+    snprintf(doc, sizeof doc, "{\"valGroupId\":\"%s\",\"members\":[{\"valUserId\":\"%s\"}]}",
+             vgid, member);
+    snprintf(claim, sizeof claim, "{\"groupDocId\":\"%s\"}", id);
+    seal_store_term_t t[] = { { "valGroupId", vgid }, { "member", member } };
+    seal_store_txn_t *txn = NULL;
+    ck_assert_int_eq(seal_store_txn_begin(P.self, &txn), SEAL_OK);
+    ck_assert_int_eq(seal_store_put(P.self, txn, "gm.valgroupids", vgid, claim, strlen(claim),
+                                    SEAL_REV_ABSENT, NULL, 0, NULL), SEAL_OK);
+    ck_assert_int_eq(seal_store_put(P.self, txn, "gm.groups", id, doc, strlen(doc),
+                                    SEAL_REV_ABSENT, t, 2, NULL), SEAL_OK);
+    ck_assert_int_eq(seal_store_txn_commit(txn), SEAL_OK);
+}
+
+START_TEST(pre_owner_documents_keep_working)
+{
+    char b[320];
+    const char *old1 = "oldOLDoldOLDoldOLD0001", *old2 = "oldOLDoldOLDoldOLD0002";
+    write_pre_owner(old1, "legacy", "alice");
+    write_pre_owner(old2, "legacy-2", "bob");
+
+    /* Readable, without owner, listed only when no owner is asked for. */
+    char *doc = NULL;
+    ck_assert_int_eq(P.gm->get(P.gm_user, old1, &doc, NULL, NULL), SEAL_OK);
+    ck_assert_str_eq(doc, "{\"valGroupId\":\"legacy\",\"members\":[{\"valUserId\":\"alice\"}]}");
+    seal_free(doc);
+    ck_assert_str_eq(owner_of(old1, b, sizeof b), "-");
+    qres_t q;
+    ck_assert_uint_eq(query_owned(NULL, "legacy", NULL, NULL, &q), 1);
+    ck_assert_uint_eq(query_owned(NULL, NULL, NULL, "alice", &q), 1);
+    ck_assert_uint_eq(query_owned("server:vs1", NULL, NULL, NULL, &q), 0);
+    ck_assert_uint_eq(query_owned("server:vs1", "legacy", NULL, NULL, &q), 0);
+
+    /* Their claims still hold in the space without owner... */
+    free(create("{\"valGroupId\":\"legacy\"}", SEAL_E_EXISTS));
+    const char *onto = "{\"valGroupId\":\"legacy\"}";
+    ck_assert_int_eq(P.gm->replace(P.gm_user, old2, onto, strlen(onto), SEAL_REV_ANY, NULL,
+                                   NULL, NULL), SEAL_E_EXISTS);
+    /* ...and take nothing from an owner. */
+    char *mine = create_as("server:vs1", "{\"valGroupId\":\"legacy\"}", SEAL_OK);
+    ck_assert_uint_eq(query_owned("server:vs1", "legacy", NULL, NULL, &q), 1);
+    ck_assert_uint_eq(query_owned(NULL, "legacy", NULL, NULL, &q), 2);
+
+    /* A rename moves the old claim; the event says there is no owner. */
+    const char *ren = "{\"valGroupId\":\"legacy-3\"}";
+    ck_assert_int_eq(P.gm->patch(P.gm_user, old1, ren, strlen(ren), SEAL_REV_ANY, NULL, NULL,
+                                 NULL, NULL, NULL), SEAL_OK);
+    json_object *ev = NULL, *v = NULL;
+    const char *topic;
+    for (size_t i = 0; !ev; i++) {
+        json_object *e = event_at(i, &topic);
+        if (strcmp(topic, SEAL_GM_EVENT_UPDATED) == 0)
+            ev = e;
+    }
+    ck_assert_str_eq(str(ev, "previousValGroupId"), "legacy");
+    ck_assert(json_object_object_get_ex(ev, "owner", &v) && v == NULL);
+    ck_assert_int_eq(seal_store_get(P.self, NULL, "gm.valgroupids", "legacy", NULL, NULL,
+                                    NULL), SEAL_E_NOTFOUND);
+    char *again = create("{\"valGroupId\":\"legacy\"}", SEAL_OK);
+    free(create("{\"valGroupId\":\"legacy-3\"}", SEAL_E_EXISTS));
+    /* A delete drops the old claim (and only its own). */
+    ck_assert_int_eq(P.gm->remove(P.gm_user, old2, SEAL_REV_ANY), SEAL_OK);
+    free(create("{\"valGroupId\":\"legacy-2\"}", SEAL_OK));
+    ck_assert_int_eq(P.gm->remove(P.gm_user, old1, SEAL_REV_ANY), SEAL_OK);
+    free(create("{\"valGroupId\":\"legacy-3\"}", SEAL_OK));
+    ck_assert_uint_eq(query_owned("server:vs1", NULL, NULL, NULL, &q), 1);
+    free(mine);
+    free(again);
 }
 END_TEST
 
@@ -431,6 +619,146 @@ START_TEST(unconditional_updates_all_land)
 }
 END_TEST
 
+/* ---- owners ---- */
+
+START_TEST(owner_is_kept_beside_the_document)
+{
+    char b[320];
+    const char *topic;
+    const char *doc = "{\"valGroupId\":\"g1\",\"members\":[{\"valUserId\":\"bob\"}]}";
+    char *id = create_as("server:vs1", doc, SEAL_OK);
+    ck_assert_str_eq(owner_of(id, b, sizeof b), "server:vs1");
+    char *text = NULL;
+    ck_assert_int_eq(P.gm->get(P.gm_user, id, &text, NULL, NULL), SEAL_OK);
+    ck_assert_str_eq(text, doc);
+    seal_free(text);
+    json_object *ev = event_at(0, &topic);
+    ck_assert_str_eq(topic, SEAL_GM_EVENT_CREATED);
+    ck_assert_str_eq(str(ev, "owner"), "server:vs1");
+
+    /* Updates keep the owner (and say so); the document stays the document. */
+    const char *put = "{\"valGroupId\":\"g1-new\",\"grpDesc\":\"d\"}";
+    ck_assert_int_eq(P.gm->replace(P.gm_user, id, put, strlen(put), SEAL_REV_ANY, &text, NULL,
+                                   NULL), SEAL_OK);
+    ck_assert_str_eq(text, put);
+    seal_free(text);
+    const char *patch = "{\"grpDesc\":\"e\"}";
+    ck_assert_int_eq(P.gm->patch(P.gm_user, id, patch, strlen(patch), SEAL_REV_ANY, NULL, NULL,
+                                 NULL, NULL, NULL), SEAL_OK);
+    ck_assert_str_eq(owner_of(id, b, sizeof b), "server:vs1");
+    ck_assert_str_eq(str(event_at(1, NULL), "owner"), "server:vs1");
+    ck_assert_str_eq(str(event_at(2, NULL), "owner"), "server:vs1");
+    ck_assert_int_eq(P.gm->remove(P.gm_user, id, SEAL_REV_ANY), SEAL_OK);
+    ev = event_at(3, &topic);
+    ck_assert_str_eq(topic, SEAL_GM_EVENT_DELETED);
+    ck_assert_str_eq(str(ev, "owner"), "server:vs1");
+    char *o = NULL;
+    ck_assert_int_eq(P.gm->owner(P.gm_user, id, &o), SEAL_E_NOTFOUND);
+    ck_assert_ptr_null(o);
+    /* and the owner record went with the document */
+    ck_assert_int_eq(seal_store_get(P.self, NULL, "gm.owners", id, NULL, NULL, NULL),
+                     SEAL_E_NOTFOUND);
+    ck_assert_int_eq(P.gm->owner(P.gm_user, "nope", &o), SEAL_E_NOTFOUND);
+    free(id);
+
+    /* create (seal.gm.v1 before owners) makes a document without owner:
+     * null in its events. */
+    id = create("{\"valGroupId\":\"g1\"}", SEAL_OK);
+    ck_assert_str_eq(owner_of(id, b, sizeof b), "-");
+    json_object *v = NULL;
+    ev = event_at(4, NULL);
+    ck_assert(json_object_object_get_ex(ev, "owner", &v));
+    ck_assert_ptr_null(v);
+    free(id);
+
+    /* Owners the service refuses: empty, too long, control characters,
+     * not UTF-8; the longest accepted is SEAL_GM_OWNER_MAX bytes. */
+    char longest[SEAL_GM_OWNER_MAX + 2];
+    memset(longest, 'o', sizeof longest - 1);
+    longest[sizeof longest - 1] = '\0';
+    static const char *const bad[] = { "", "server:a\x1f" "b", "user:\n", "user:\xff",
+                                       "user:\xc0\xaf", "user:\xed\xa0\x80", NULL };
+    for (size_t i = 0; bad[i]; i++)
+        free(create_as(bad[i], "{\"valGroupId\":\"x\"}", SEAL_E_INVAL));
+    free(create_as(longest, "{\"valGroupId\":\"x\"}", SEAL_E_INVAL));
+    free(create_as(NULL, "{\"valGroupId\":\"x\"}", SEAL_E_INVAL));
+    longest[SEAL_GM_OWNER_MAX] = '\0';
+    id = create_as(longest, "{\"valGroupId\":\"x\"}", SEAL_OK);
+    ck_assert_str_eq(owner_of(id, b, sizeof b), longest);
+    free(id);
+    free(create_as("user:\xc3\xa9l\xc3\xa8ve", "{\"valGroupId\":\"x\"}", SEAL_OK));
+}
+END_TEST
+
+START_TEST(val_group_id_is_unique_per_owner)
+{
+    char *a1 = create_as("server:vs1", "{\"valGroupId\":\"g1\"}", SEAL_OK);
+    char *b1 = create_as("server:vs2", "{\"valGroupId\":\"g1\"}", SEAL_OK);
+    char *s1 = create_as("service:V2X", "{\"valGroupId\":\"g1\"}", SEAL_OK);
+    char *n1 = create("{\"valGroupId\":\"g1\"}", SEAL_OK);   /* the space without owner */
+    free(create_as("server:vs1", "{\"valGroupId\":\"g1\"}", SEAL_E_EXISTS));
+    free(create_as("server:vs2", "{\"valGroupId\":\"g1\"}", SEAL_E_EXISTS));
+    free(create("{\"valGroupId\":\"g1\"}", SEAL_E_EXISTS));
+    /* An owner prefix is not an owner: "server:vs" + "1" must not meet "server:vs1". */
+    char *p1 = create_as("server:vs", "{\"valGroupId\":\"1g1\"}", SEAL_OK);
+
+    /* Renames stay inside the owner's space. */
+    char *a2 = create_as("server:vs1", "{\"valGroupId\":\"g2\"}", SEAL_OK);
+    const char *to_g1 = "{\"valGroupId\":\"g1\"}";
+    ck_assert_int_eq(P.gm->replace(P.gm_user, a2, to_g1, strlen(to_g1), SEAL_REV_ANY, NULL, NULL,
+                                   NULL), SEAL_E_EXISTS);
+    const char *to_g3 = "{\"valGroupId\":\"g3\"}";
+    ck_assert_int_eq(P.gm->patch(P.gm_user, b1, to_g3, strlen(to_g3), SEAL_REV_ANY, NULL, NULL,
+                                 NULL, NULL, NULL), SEAL_OK);
+    /* vs2's g1 is free again, for vs2 only. */
+    char *b2 = create_as("server:vs2", "{\"valGroupId\":\"g1\"}", SEAL_OK);
+    free(create_as("server:vs1", "{\"valGroupId\":\"g1\"}", SEAL_E_EXISTS));
+    /* A deleted document frees its owner's valGroupId, and nobody else's. */
+    ck_assert_int_eq(P.gm->remove(P.gm_user, a1, SEAL_REV_ANY), SEAL_OK);
+    free(create_as("server:vs2", "{\"valGroupId\":\"g1\"}", SEAL_E_EXISTS));
+    free(create("{\"valGroupId\":\"g1\"}", SEAL_E_EXISTS));
+    char *a3 = create_as("server:vs1", "{\"valGroupId\":\"g1\"}", SEAL_OK);
+
+    /* The claims are where the store layout says (gm/README). */
+    ck_assert_int_eq(seal_store_get(P.self, NULL, "gm.valgroupids", "server:vs1\x1fg1", NULL,
+                                    NULL, NULL), SEAL_OK);
+    ck_assert_int_eq(seal_store_get(P.self, NULL, "gm.valgroupids", "g1", NULL, NULL, NULL),
+                     SEAL_OK);
+    ck_assert_int_eq(seal_store_get(P.self, NULL, "gm.valgroupids", "server:vs2\x1fg3", NULL,
+                                    NULL, NULL), SEAL_OK);
+    free(a1); free(b1); free(s1); free(n1); free(p1); free(a2); free(b2); free(a3);
+}
+END_TEST
+
+static void *racer_create_owned(void *arg)
+{
+    char *id = NULL;
+    const char *doc = "{\"valGroupId\":\"contested\"}";
+    seal_status_t st = P.gm->create_owned(P.gm_user, arg, doc, strlen(doc), &id, NULL, NULL,
+                                          NULL);
+    seal_free(id);
+    return (void *)(intptr_t)st;
+}
+
+START_TEST(one_document_per_owner_and_group_under_races)
+{
+    /* Half the threads for one owner, half for another: one each wins. */
+    pthread_t t[8];
+    int ok = 0, exists = 0;
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, racer_create_owned,
+                                        (void *)(i % 2 ? "server:vs1" : "server:vs2")), 0);
+    for (int i = 0; i < 8; i++) {
+        void *rv;
+        pthread_join(t[i], &rv);
+        ok += (seal_status_t)(intptr_t)rv == SEAL_OK;
+        exists += (seal_status_t)(intptr_t)rv == SEAL_E_EXISTS;
+    }
+    ck_assert_int_eq(ok, 2);
+    ck_assert_int_eq(exists, 6);
+}
+END_TEST
+
 static Suite *gm_suite(void)
 {
     Suite *s = suite_create("gm");
@@ -443,6 +771,11 @@ static Suite *gm_suite(void)
     tcase_add_test(tc, queries);
     tcase_add_test(tc, one_document_per_group_under_races);
     tcase_add_test(tc, unconditional_updates_all_land);
+    tcase_add_test(tc, owner_is_kept_beside_the_document);
+    tcase_add_test(tc, val_group_id_is_unique_per_owner);
+    tcase_add_test(tc, one_document_per_owner_and_group_under_races);
+    tcase_add_test(tc, queries_by_owner);
+    tcase_add_test(tc, pre_owner_documents_keep_working);
     suite_add_tcase(s, tc);
     return s;
 }
