@@ -6,9 +6,19 @@
  * service's own refusals. Owners: kept beside the document, valGroupId
  * unique per owner, queries by owner, a caller of the older (shorter)
  * seal_gm_query_t, and a database written in the layout from before
- * owners. */
+ * owners.
+ *
+ * Then SEAL-S SS_GroupManagement (seal_s with lib/access) over HTTP in the
+ * same host, with a stand-in for the host's and authz_jwt's recognition of
+ * callers (the request attributes lib/access reads, from a test header):
+ * the matrix of doc/authorization.md, group_admin and group_manager
+ * included, which the integration tests cannot reach until the host maps
+ * principals. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <ftw.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +29,7 @@
 #include <seal/seal.h>
 #include <seal/services/gm.h>
 #include "host.h"
+#include "unit/http_util.h"
 
 /* ---- a consumer plugin: resolves the interface, records events ---- */
 
@@ -51,10 +62,43 @@ static void on_event(const char *topic, const char *json, size_t len, void *user
     pthread_mutex_unlock(&p->mu);
 }
 
+/* Stands in for the host (certificate principals) and authz_jwt (tokens):
+ * X-Test-Caller "auth|principal|client_id|val_user_ids|roles|val_service_id"
+ * becomes the principal and the request attributes lib/access reads (empty
+ * fields are left unset). No header: no opinion (401). */
+static seal_status_t stand_in_authorize(void *args, void *user)
+{
+    seal_request_t *req = args;
+    static const char *const attr[] = { "auth", NULL, "client_id", "val_user_ids", "roles",
+                                        "val_service_id" };
+    const char *h = seal_request_header(req, "X-Test-Caller");
+    char buf[512], *save = NULL;
+    (void)user;
+    if (!h)
+        return SEAL_DECLINED;
+    snprintf(buf, sizeof buf, "%s", h);
+    char *f = buf;
+    for (size_t i = 0; i < sizeof attr / sizeof *attr; i++) {
+        char *bar = strchr(f, '|');
+        if (bar)
+            *bar = '\0';
+        if (*f && i == 1)
+            seal_request_set_principal(req, f);
+        else if (*f)
+            seal_request_set_attr(req, attr[i], f);
+        f = bar ? bar + 1 : f + strlen(f);
+    }
+    (void)save;
+    seal_request_set_attr(req, "scope", "seal.gm");
+    return SEAL_OK;
+}
+
 static seal_status_t t_init(seal_plugin_t *self)
 {
     P.self = self;
-    return seal_event_subscribe(self, "gm.", on_event, &P, NULL);
+    seal_status_t st = seal_hook_register(self, SEAL_HOOK_HTTP_AUTHORIZE, SEAL_HOOK_FIRST,
+                                          stand_in_authorize, NULL, NULL);
+    return st == SEAL_OK ? seal_event_subscribe(self, "gm.", on_event, &P, NULL) : st;
 }
 
 static seal_status_t t_start(seal_plugin_t *self)
@@ -759,6 +803,283 @@ START_TEST(one_document_per_owner_and_group_under_races)
 }
 END_TEST
 
+/* ---- SEAL-S SS_GroupManagement with owners (seal_s, lib/access) ---- */
+
+static unsigned ss_port;
+
+static unsigned free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t l = sizeof a;
+    getsockname(s, (struct sockaddr *)&a, &l);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+static void ss_setup(void)
+{
+    memset(&P, 0, sizeof P);
+    pthread_mutex_init(&P.mu, NULL);
+    pthread_cond_init(&P.cv, NULL);
+    strcpy(tmpdir, "/tmp/seal-gm-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    for (int attempt = 0; attempt < 5; attempt++) {
+        char conf[2048];
+        ss_port = free_port();
+        snprintf(conf, sizeof conf,
+                 "{\"plugin_dir\": [\"%s/plugins/stores/store_sqlite/.libs\","
+                 " \"%s/plugins/services/gm/.libs\", \"%s/plugins/refpoints/seal_s/.libs\"],"
+                 " \"plugins\": {\"store_sqlite\": {\"path\": \"%s/t.db\","
+                 " \"synchronous\": \"normal\"}, \"gm\": {}, \"seal_s\": {}},"
+                 " \"http\": {\"listen\": [\"127.0.0.1:%u\"]}}",
+                 builddir(), builddir(), builddir(), tmpdir, ss_port);
+        host = seal_host_new();
+        ck_assert_ptr_nonnull(host);
+        ck_assert_int_eq(seal_host_configure_string(host, conf, "test.conf"), SEAL_OK);
+        ck_assert_int_eq(seal_host_add_builtin(host, &t_desc, "gmtest"), SEAL_OK);
+        ck_assert_int_eq(seal_host_load(host), SEAL_OK);
+        ck_assert_int_eq(seal_host_init(host), SEAL_OK);
+        if (seal_host_start(host) == SEAL_OK)
+            return;
+        seal_host_free(host);   /* the port was taken meanwhile */
+        host = NULL;
+    }
+    ck_abort_msg("the host did not start");
+}
+
+/* Callers (see stand_in_authorize). */
+#define VS1      "token|vs1|vs1|||"                     /* client_credentials token */
+#define VS2      "token|vs2|vs2|||"
+#define VS_CERT  "certificate|vsc|||val_server|"        /* a val_server certificate */
+#define SVC_A    "token|vsa|vsa|||V2X"                  /* two VAL servers of one service */
+#define SVC_B    "token|vsb|vsb|||V2X"
+#define USER     "token|alice|app|alice@val.example||"  /* a VAL user */
+#define MANAGER  "token|carol|app|carol@val.example|group_manager|"
+#define ADMIN    "token|vs3|vs3||group_admin|"          /* a VAL server with group_admin */
+#define ADMIN_U  "token|dave|app|dave@val.example|group_admin|"
+#define OPERATOR "certificate|ops|||operator|"
+#define UNMAPPED "certificate|CN=x|||"                  /* no role: anonymous to lib/access */
+
+#define GM_PATH "/ss-gm/v1/group-documents"
+
+typedef struct ss_resp {
+    long status;
+    char body[4096];
+    json_object *json;   /* parsed body, or NULL */
+} ss_resp_t;
+
+static long ss(const char *caller, const char *method, const char *path, const char *body,
+               ss_resp_t *out)
+{
+    char url[512], who[600];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", ss_port, path);
+    snprintf(who, sizeof who, "X-Test-Caller: %s", caller);
+    const char *ct = method && strcmp(method, "PATCH") == 0
+                     ? "Content-Type: application/merge-patch+json"
+                     : "Content-Type: application/json";
+    const char *headers[] = { who, ct, NULL };
+    http_req_t rq = { .method = method, .url = url, .headers = caller ? headers : headers + 1,
+                      .body = body, .body_len = body ? strlen(body) : 0 };
+    http_resp_t r;
+    http_do(NULL, &rq, &r);
+    ck_assert_msg(r.rc == CURLE_OK, "%s %s: %s", method, path, curl_easy_strerror(r.rc));
+    json_object_put(out->json);
+    out->status = r.status;
+    snprintf(out->body, sizeof out->body, "%s", r.body);
+    out->json = json_tokener_parse(r.body);
+    http_resp_free(&r);
+    return out->status;
+}
+
+/* POST as caller; returns the new groupDocId (static buffer per call site). */
+static void ss_create(const char *caller, const char *vgid, char id[23])
+{
+    ss_resp_t r = {0};
+    char body[128];
+    snprintf(body, sizeof body, "{\"valGroupId\":\"%s\"}", vgid);
+    ck_assert_int_eq(ss(caller, "POST", GM_PATH, body, &r), 201);
+    const char *uri = str(r.json, "resUri");
+    ck_assert_ptr_nonnull(uri);
+    snprintf(id, 23, "%s", strrchr(uri, '/') + 1);
+    json_object_put(r.json);
+}
+
+/* The valGroupIds a caller's GET /group-documents[?query] lists, sorted,
+ * space-separated. */
+static const char *ss_list(const char *caller, const char *query, char *buf, size_t cap)
+{
+    char path[256];
+    ss_resp_t r = {0};
+    snprintf(path, sizeof path, "%s%s", GM_PATH, query ? query : "");
+    ck_assert_int_eq(ss(caller, "GET", path, NULL, &r), 200);
+    ck_assert(json_object_is_type(r.json, json_type_array));
+    size_t n = json_object_array_length(r.json);
+    const char *v[16];
+    ck_assert_uint_le(n, 16);
+    for (size_t i = 0; i < n; i++)
+        v[i] = str(json_object_array_get_idx(r.json, i), "valGroupId");
+    for (size_t i = 1; i < n; i++)   /* insertion sort: the list is short */
+        for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+            const char *t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, cap - l, "%s%s", i ? " " : "", v[i]);
+    }
+    json_object_put(r.json);
+    return buf;
+}
+
+/* Every route on document id by caller answers want; with want 404 the
+ * answer must be byte for byte the one for a document that does not exist,
+ * and with 403 a ProblemDetails saying why. */
+static void ss_every_route(const char *caller, const char *id, long want)
+{
+    static const struct { const char *method, *body, *query; } routes[] = {
+        { "GET", NULL, "" }, { "GET", NULL, "?group-members=true" },
+        { "PUT", "{\"valGroupId\":\"taken-over\"}", "" },
+        { "PATCH", "{\"grpDesc\":\"taken over\"}", "" }, { "DELETE", NULL, "" },
+    };
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+        char path[256], none[256];
+        ss_resp_t r = {0}, m = {0};
+        snprintf(path, sizeof path, "%s/%s%s", GM_PATH, id, routes[i].query);
+        snprintf(none, sizeof none, "%s/AAAAAAAAAAAAAAAAAAAAAA%s", GM_PATH, routes[i].query);
+        ck_assert_msg(ss(caller, routes[i].method, path, routes[i].body, &r) == want,
+                      "%s %s as %s: %ld %s", routes[i].method, path, caller, r.status, r.body);
+        if (want == 404) {
+            /* The same answer, but for the id in "instance" (both 22 characters). */
+            ck_assert_int_eq(ss(caller, routes[i].method, none, routes[i].body, &m), 404);
+            char *at = strstr(m.body, "AAAAAAAAAAAAAAAAAAAAAA");
+            ck_assert_uint_eq(strlen(id), 22);
+            if (at)
+                memcpy(at, id, 22);
+            ck_assert_str_eq(r.body, m.body);
+        } else if (want == 403) {
+            ck_assert_str_eq(str(r.json, "cause"), "OPERATION_PROHIBITED");
+            ck_assert_ptr_nonnull(str(r.json, "detail"));
+        }
+        json_object_put(r.json);
+        json_object_put(m.json);
+    }
+}
+
+START_TEST(ss_val_servers_own_their_groups)
+{
+    char a[23], b[23], c[23], l[256];
+    ss_resp_t r = {0};
+    ss_create(VS1, "g1", a);
+    ss_create(VS2, "g1", b);             /* the same valGroupId, another owner */
+    ss_create(VS_CERT, "g1", c);         /* a VAL server by certificate too */
+    ck_assert_int_eq(ss(VS1, "POST", GM_PATH, "{\"valGroupId\":\"g1\"}", &r), 409);
+    ck_assert_str_eq(str(r.json, "cause"), "RESOURCE_EXISTS");
+    char a2[23];
+    ss_create(VS1, "g2", a2);
+
+    /* Each lists its own groups only, with or without filters. */
+    ck_assert_str_eq(ss_list(VS1, NULL, l, sizeof l), "g1 g2");
+    ck_assert_str_eq(ss_list(VS2, NULL, l, sizeof l), "g1");
+    ck_assert_str_eq(ss_list(VS_CERT, NULL, l, sizeof l), "g1");
+    ck_assert_str_eq(ss_list(VS1, "?val-group-id=g1", l, sizeof l), "g1");
+    ck_assert_str_eq(ss_list(VS2, "?val-group-id=g2", l, sizeof l), "");
+
+    /* Another's group is a group that does not exist: for every route. */
+    ss_every_route(VS2, a, 404);
+    ss_every_route(VS_CERT, a, 404);
+    /* and nothing changed */
+    ck_assert_int_eq(ss(VS1, "GET", GM_PATH "/" "AAAAAAAAAAAAAAAAAAAAAA", NULL, &r), 404);
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", GM_PATH, a);
+    ck_assert_int_eq(ss(VS1, "GET", path, NULL, &r), 200);
+    ck_assert_str_eq(str(r.json, "valGroupId"), "g1");
+    ck_assert_ptr_null(str(r.json, "grpDesc"));
+    /* The owner's own writes go through. */
+    ck_assert_int_eq(ss(VS1, "PATCH", path, "{\"grpDesc\":\"mine\"}", &r), 200);
+    ck_assert_int_eq(ss(VS1, "PUT", path, "{\"valGroupId\":\"g2\"}", &r), 409);
+    ck_assert_int_eq(ss(VS1, "DELETE", path, NULL, &r), 204);
+    ck_assert_str_eq(ss_list(VS2, NULL, l, sizeof l), "g1");
+
+    /* Two VAL servers acting for one VAL service share its groups. */
+    char s[23];
+    ss_create(SVC_A, "v2x-1", s);
+    ck_assert_str_eq(ss_list(SVC_B, NULL, l, sizeof l), "v2x-1");
+    snprintf(path, sizeof path, "%s/%s", GM_PATH, s);
+    ck_assert_int_eq(ss(SVC_B, "PATCH", path, "{\"grpDesc\":\"shared\"}", &r), 200);
+    ss_every_route(VS1, s, 404);
+    json_object_put(r.json);
+}
+END_TEST
+
+START_TEST(ss_users_operators_and_strangers_are_refused)
+{
+    char a[23], l[256];
+    ss_resp_t r = {0};
+    ss_create(VS1, "g1", a);
+    static const char *const refused[] = { USER, OPERATOR, UNMAPPED };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        ck_assert_int_eq(ss(refused[i], "POST", GM_PATH, "{\"valGroupId\":\"u\"}", &r), 403);
+        ck_assert_str_eq(str(r.json, "cause"), "OPERATION_PROHIBITED");
+        ck_assert_int_eq(ss(refused[i], "GET", GM_PATH, NULL, &r), 403);
+        ck_assert_int_eq(ss(refused[i], "GET", GM_PATH "?val-group-id=g1", NULL, &r), 403);
+        ss_every_route(refused[i], a, 403);
+        ss_every_route(refused[i], "AAAAAAAAAAAAAAAAAAAAAA", 403);
+    }
+    ck_assert_int_eq(ss(USER, "GET", GM_PATH, NULL, &r), 403);
+    ck_assert_ptr_nonnull(strstr(str(r.json, "detail"), "group_manager"));
+    /* No credential at all: the host's 401. */
+    ck_assert_int_eq(ss(NULL, "GET", GM_PATH, NULL, &r), 401);
+    /* A VAL user with group_manager creates and manages their own. */
+    char m[23];
+    ss_create(MANAGER, "g1", m);
+    ck_assert_str_eq(ss_list(MANAGER, NULL, l, sizeof l), "g1");
+    ss_every_route(MANAGER, a, 404);
+    ss_every_route(VS1, m, 404);
+    ck_assert_str_eq(ss_list(VS1, NULL, l, sizeof l), "g1");
+    json_object_put(r.json);
+}
+END_TEST
+
+START_TEST(ss_group_admin_sees_every_group)
+{
+    char a[23], b[23], l[256], path[128];
+    ss_resp_t r = {0};
+    ss_create(VS1, "g1", a);
+    ss_create(VS2, "g2", b);
+    write_pre_owner("oldOLDoldOLDoldOLD0001", "legacy", "alice");
+    /* Before owners existed: nobody's, so only a group_admin's. */
+    ck_assert_str_eq(ss_list(VS1, NULL, l, sizeof l), "g1");
+    ss_every_route(VS1, "oldOLDoldOLDoldOLD0001", 404);
+    ss_every_route(MANAGER, "oldOLDoldOLDoldOLD0001", 404);
+
+    ck_assert_str_eq(ss_list(ADMIN, NULL, l, sizeof l), "g1 g2 legacy");
+    ck_assert_str_eq(ss_list(ADMIN_U, NULL, l, sizeof l), "g1 g2 legacy");
+    ck_assert_str_eq(ss_list(ADMIN, "?val-group-id=g2", l, sizeof l), "g2");
+    ck_assert_str_eq(ss_list(ADMIN, "?member=alice", l, sizeof l), "legacy");
+    snprintf(path, sizeof path, "%s/%s", GM_PATH, b);
+    ck_assert_int_eq(ss(ADMIN, "GET", path, NULL, &r), 200);
+    ck_assert_int_eq(ss(ADMIN_U, "PATCH", path, "{\"grpDesc\":\"by admin\"}", &r), 200);
+    /* ... and still only VS2 owns it */
+    ck_assert_int_eq(ss(VS2, "GET", path, NULL, &r), 200);
+    ck_assert_str_eq(str(r.json, "grpDesc"), "by admin");
+    ss_every_route(VS1, b, 404);
+    ck_assert_int_eq(ss(ADMIN, "GET", GM_PATH "/oldOLDoldOLDoldOLD0001", NULL, &r), 200);
+    ck_assert_int_eq(ss(ADMIN, "DELETE", GM_PATH "/oldOLDoldOLDoldOLD0001", NULL, &r), 204);
+    /* A group_admin VAL server creates as itself; a group_admin VAL user
+     * without group_manager creates nothing. */
+    char c[23];
+    ss_create(ADMIN, "g1", c);
+    ck_assert_str_eq(ss_list(VS1, NULL, l, sizeof l), "g1");
+    ck_assert_int_eq(ss(ADMIN_U, "POST", GM_PATH, "{\"valGroupId\":\"x\"}", &r), 403);
+    ck_assert_str_eq(ss_list(ADMIN, NULL, l, sizeof l), "g1 g1 g2");
+    json_object_put(r.json);
+}
+END_TEST
+
 static Suite *gm_suite(void)
 {
     Suite *s = suite_create("gm");
@@ -777,6 +1098,18 @@ static Suite *gm_suite(void)
     tcase_add_test(tc, queries_by_owner);
     tcase_add_test(tc, pre_owner_documents_keep_working);
     suite_add_tcase(s, tc);
+    /* SEAL-S over HTTP, when seal_s is built. */
+    char so[512];
+    snprintf(so, sizeof so, "%s/plugins/refpoints/seal_s/.libs/seal_s.so", builddir());
+    if (access(so, R_OK) == 0) {
+        TCase *ts = tcase_create("seal_s");
+        tcase_add_checked_fixture(ts, ss_setup, teardown);
+        tcase_set_timeout(ts, 60);
+        tcase_add_test(ts, ss_val_servers_own_their_groups);
+        tcase_add_test(ts, ss_users_operators_and_strangers_are_refused);
+        tcase_add_test(ts, ss_group_admin_sees_every_group);
+        suite_add_tcase(s, ts);
+    }
     return s;
 }
 
