@@ -96,8 +96,9 @@ typedef struct seal_gm_v1 {
     uint32_t struct_size;   /* sizeof(seal_gm_v1_t) */
 
     /* Create_Group: stores json under a new random groupDocId (URL-safe,
-     * 22 characters). Returns the id, the stored document and its revision
-     * (any out pointer may be NULL). */
+     * 22 characters), without owner (create_owned gives one). Returns the
+     * id, the stored document and its revision (any out pointer may be
+     * NULL). */
     seal_status_t (*create)(void *user, const char *json, size_t len,
                             char **group_doc_id, char **doc, size_t *doc_len, uint64_t *rev);
 
