@@ -2,7 +2,10 @@
 /* bench/http/bench_allow.c: a plugin for bench/http/run.sh only, never
  * installed. It approves every request in seal.http.authorize (wrk can
  * present no client certificate; a deployment authorizes with mutual TLS or
- * tokens), and serves GET /bench/doc with fixed bytes read at init
+ * tokens) as the VAL server "bench", marked the way authz_jwt marks a client
+ * credentials token, with role group_admin (lib/access: it may read every
+ * group, so bench/idm's baseline reads the group its token's VAL server
+ * made, through the same ownership check), and serves GET /bench/doc with fixed bytes read at init
  * ("body_file", "content_type", "etag" in its config block), so the bench can
  * tell the HTTP front's own cost from the gm handler's. */
 #include <stdio.h>
@@ -18,8 +21,13 @@ typedef struct doc {
 
 static seal_status_t allow(void *args, void *user)
 {
+    seal_status_t st = seal_request_set_principal(args, "bench");
     (void)user;
-    return seal_request_set_principal(args, "bench");
+    if (st == SEAL_OK)
+        st = seal_request_set_attr(args, "auth", "token");
+    if (st == SEAL_OK)
+        st = seal_request_set_attr(args, "client_id", "bench");
+    return st == SEAL_OK ? seal_request_set_attr(args, "roles", "group_admin") : st;
 }
 
 static seal_status_t get_doc(seal_request_t *req, void *user)

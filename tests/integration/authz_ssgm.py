@@ -89,7 +89,9 @@ class Minter:
 
     def claims(self, **over):
         now = int(time.time())
-        c = {"iss": MINTER, "sub": "minted-user", "aud": "seal", "scope": "openid seal.gm",
+        # sub == client_id: a client credentials token, a VAL server, which
+        # SS_GroupManagement serves (a VAL user's token gets its 403).
+        c = {"iss": MINTER, "sub": "minted", "aud": "seal", "scope": "openid seal.gm",
              "client_id": "minted", "jti": str(uuid.uuid4()), "iat": now, "nbf": now,
              "exp": now + 300}
         c.update(over)
@@ -251,7 +253,10 @@ def test(fn):
 @test
 def real_tokens_are_served_with_their_subject():
     expect_ok(GM, cc_token("vs1", VS_SECRET, "seal.gm"))
-    expect_ok(GM, USER_TOKEN)
+    # A VAL user's token is accepted (no 401) and its subject known; the
+    # binding then refuses a VAL user group management (doc/authorization.md).
+    r = get(GM, USER_TOKEN)
+    assert r.status == 403 and r.json()["cause"] == "OPERATION_PROHIBITED", r
     r = expect_ok(USERINFO, USER_TOKEN)
     assert r.json()["sub"] == "alice", r
     # Principals in the access log (flushed twice a second).
@@ -338,7 +343,7 @@ def issuer_audience_and_scope():
     expect_scope(USERINFO, cc_token("vs1", VS_SECRET, "seal.gm"), "openid")
     expect_scope(USERINFO, minter.mint(scope="seal.gm"), "openid")
     # EdDSA from the test issuer.
-    expect_ok(GM, minter.mint(kid="m-ed", sub="ed-user"))
+    expect_ok(GM, minter.mint(kid="m-ed", sub="ed-server", client_id="ed-server"))
 
 
 @test

@@ -21,24 +21,34 @@
  * binding's ETag. expect_rev is the revision a write requires
  * (compare-and-set), or SEAL_REV_ANY (seal/store.h) for none.
  *
- * Status codes: SEAL_OK; SEAL_E_INVAL (document not acceptable);
+ * Owners (doc/authorization.md): a document made by create_owned has an
+ * owner, a string opaque to the service (e.g. "server:vs1", "service:V2X",
+ * "user:alice"; 1..SEAL_GM_OWNER_MAX bytes of UTF-8 without control
+ * characters) kept beside the document, never in it, and never changed.
+ * A document made by create, or stored before owners existed, has none.
+ * The service enforces nothing on owners: the binding decides who may act
+ * on a document (lib/access) and asks the service for its owner.
+ *
+ * Status codes: SEAL_OK; SEAL_E_INVAL (document or owner not acceptable);
  * SEAL_E_NOTFOUND (no such groupDocId); SEAL_E_CONFLICT (expect_rev is not
- * the current revision); SEAL_E_EXISTS (another document already has this
- * valGroupId: valGroupId is unique per server); SEAL_E_NOMEM, SEAL_E_IO,
- * SEAL_E_AGAIN (store failures).
+ * the current revision); SEAL_E_EXISTS (another document of the same owner
+ * already has this valGroupId: valGroupId is unique within its owner's
+ * space, the documents without owner forming one space); SEAL_E_NOMEM,
+ * SEAL_E_IO, SEAL_E_AGAIN (store failures).
  *
  * Output strings are malloc'd and NUL-terminated: free with seal_free.
  * Every operation is thread-safe.
  *
  * Events (seal/event.h, topic prefix "gm."), JSON objects published after
  * the change is durable:
- *   gm.group.created {"groupDocId","valGroupId","rev","document",
+ *   gm.group.created {"groupDocId","valGroupId","owner","rev","document",
  *                     "membersAdded":[ValTargetUe...],"membersRemoved":[]}
- *   gm.group.updated {"groupDocId","valGroupId","rev","document",
+ *   gm.group.updated {"groupDocId","valGroupId","owner","rev","document",
  *                     "membersAdded":[...],"membersRemoved":[...],
  *                     "previousValGroupId" (only when it changed)}
- *   gm.group.deleted {"groupDocId","valGroupId","rev",
+ *   gm.group.deleted {"groupDocId","valGroupId","owner","rev",
  *                     "membersAdded":[],"membersRemoved":[every member]}
+ * "owner" is the document's owner, or null for a document without one.
  * A member is identified by its valUserId or valUeId; a member whose
  * identifier switches between the two counts as removed and added.
  */
@@ -57,6 +67,9 @@ extern "C" {
 #define SEAL_GM_EVENT_UPDATED "gm.group.updated"
 #define SEAL_GM_EVENT_DELETED "gm.group.deleted"
 
+/* The longest owner, in bytes (without the NUL). */
+#define SEAL_GM_OWNER_MAX 299
+
 /* Re-validates the result of a merge patch before it is stored: returns
  * SEAL_OK to accept, anything else to refuse (the patch operation then
  * returns SEAL_E_INVAL). The callee keeps its own error details in ctx. */
@@ -67,20 +80,25 @@ typedef seal_status_t (*seal_gm_check_fn)(const char *json, size_t len, void *ct
 typedef int (*seal_gm_visit_fn)(const char *group_doc_id, const char *json, size_t len,
                                 uint64_t rev, void *ctx);
 
-/* Query filters; NULL means "any". Filters combine with AND. */
+/* Query filters; NULL means "any". Filters combine with AND. Fields are
+ * only appended: the service reads those that struct_size covers, so a
+ * caller built against an older header keeps working. */
 typedef struct seal_gm_query {
     uint32_t struct_size;        /* sizeof(seal_gm_query_t) */
     const char *val_group_id;    /* documents with this valGroupId */
     const char *val_service_id;  /* documents listing it in valServiceIds */
     const char *member;          /* documents with a member of this valUserId or valUeId */
+    /* Present when struct_size covers it. */
+    const char *owner;           /* documents owned by this owner (never one without) */
 } seal_gm_query_t;
 
 typedef struct seal_gm_v1 {
     uint32_t struct_size;   /* sizeof(seal_gm_v1_t) */
 
     /* Create_Group: stores json under a new random groupDocId (URL-safe,
-     * 22 characters). Returns the id, the stored document and its revision
-     * (any out pointer may be NULL). */
+     * 22 characters), without owner (create_owned gives one). Returns the
+     * id, the stored document and its revision (any out pointer may be
+     * NULL). */
     seal_status_t (*create)(void *user, const char *json, size_t len,
                             char **group_doc_id, char **doc, size_t *doc_len, uint64_t *rev);
 
@@ -135,6 +153,22 @@ typedef struct seal_gm_v1 {
      * "skipped", "chunksLeft", "created", "activationTime", "expiryTime"}.
      * SEAL_E_NOTFOUND when the group has never had a GMK. */
     seal_status_t (*gmk_state)(void *user, const char *group_doc_id, char **json, size_t *len);
+
+    /* ---- Owners (doc/authorization.md). Present when struct_size covers
+     * them. ---- */
+
+    /* Create_Group on behalf of owner (see "Owners" above; SEAL_E_INVAL
+     * when it is not acceptable): as create, with valGroupId unique among
+     * owner's documents only. */
+    seal_status_t (*create_owned)(void *user, const char *owner, const char *json, size_t len,
+                                  char **group_doc_id, char **doc, size_t *doc_len,
+                                  uint64_t *rev);
+
+    /* The owner of a document: *owner is a malloc'd copy, or NULL when the
+     * document has no owner. SEAL_E_NOTFOUND when there is no such
+     * document. An owner never changes, so a binding may check it and then
+     * write: the document it writes (or finds gone) is the one it checked. */
+    seal_status_t (*owner)(void *user, const char *group_doc_id, char **owner);
 } seal_gm_v1_t;
 
 #ifdef __cplusplus

@@ -13,17 +13,28 @@
  * Choices (README): unknown members are dropped; resUri is server-owned
  * (the resource URI, set on output); suppFeat is answered with the features
  * both sides support (none are defined for this API, so "0"); If-Match uses
- * strong ETags made of the store revision; valGroupId is unique (409). */
+ * strong ETags made of the store revision; valGroupId is unique within its
+ * owner's groups (409).
+ *
+ * Who may do what (doc/authorization.md, asked of lib/access): a caller
+ * that may neither create groups nor see every group gets 403 on every
+ * route; a document the caller does not own is answered exactly as a
+ * missing one (404), at the point where a missing one would be found, so
+ * that nobody learns another's groupDocIds by probing (TS 23.434 10.3.2 to
+ * 10.3.5: the group management server checks that the requester is
+ * authorized for the group). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <seal/services/gm.h>
+#include "access/access.h"
 #include "seal_s.h"
 #include "ss_gm_validate.h"
 #include "ss_http.h"
 
 #define BASE "/ss-gm/v1/group-documents"
 #define MAX_IF_MATCH 16
+#define NO_SUCH_DOC "no VAL group document with this groupDocId"
 
 typedef struct ss_gm {
     ss_ctx_t *ctx;
@@ -234,7 +245,7 @@ static int expected_rev(const ss_gm_t *g, seal_request_t *req, const char *id, u
         uint64_t cur = 0;
         seal_status_t st = g->gm->get(g->gm_user, id, NULL, NULL, &cur);
         if (st != SEAL_OK) {
-            ss_reply_status(req, st, "no VAL group document with this groupDocId");
+            ss_reply_status(req, st, NO_SUCH_DOC);
             return -1;
         }
         for (size_t i = 0; i < n; i++)
@@ -285,11 +296,60 @@ static int check_query_names(seal_request_t *req, const char *const *known, size
     return 0;
 }
 
+/* ---- who may act (doc/authorization.md) ---- */
+
+/* 403 ProblemDetails: the caller may not create (create) or manage groups. */
+static seal_status_t forbid(seal_request_t *req, const access_caller_t *c, int create)
+{
+    char msg[160];
+    if (c->kind == ACCESS_VAL_USER)
+        snprintf(msg, sizeof msg, "this VAL user may not %s VAL groups (role group_manager "
+                 "in seald.conf \"principals\")", create ? "create" : "manage");
+    else
+        snprintf(msg, sizeof msg, "VAL groups are %s by VAL servers and VAL users with role "
+                 "group_manager", create ? "created" : "managed");
+    return seal_response_problem(req, 403, "OPERATION_PROHIBITED", msg, NULL, 0);
+}
+
+/* 1 when the caller may use group management at all: create groups (a VAL
+ * server, a VAL user with role group_manager) or see every group (role
+ * group_admin). Else answers 403 and returns 0. */
+static int may_manage(seal_request_t *req, const access_caller_t *c)
+{
+    if (access_group_create(c) || access_group_all(c))
+        return 1;
+    forbid(req, c, 0);
+    return 0;
+}
+
+/* 1 when the caller owns document id (or has role group_admin). Else
+ * answers as for a missing document (404), or with the service's error,
+ * and returns 0. Checking and then writing is safe: a document's owner is
+ * fixed at its creation and never changes (seal.gm.v1 "owner"), so what
+ * the write finds is the document checked here, or nothing (404). */
+static int may_own(const ss_gm_t *g, seal_request_t *req, const access_caller_t *c,
+                   const char *id)
+{
+    char *owner = NULL;
+    seal_status_t st = g->gm->owner(g->gm_user, id, &owner);
+    if (st == SEAL_OK && !access_group_owns(c, owner))
+        st = SEAL_E_NOTFOUND;
+    seal_free(owner);
+    if (st == SEAL_OK)
+        return 1;
+    ss_reply_status(req, st, NO_SUCH_DOC);
+    return 0;
+}
+
 /* ---- handlers ---- */
 
 static seal_status_t h_create(seal_request_t *req, void *user)
 {
     ss_gm_t *g = user;
+    access_caller_t c;
+    access_caller(req, &c);
+    if (!access_group_create(&c))
+        return forbid(req, &c, 1);
     if (ss_require_media_type(req, "application/json") != 0)
         return SEAL_OK;
     struct json_object *doc = read_body(req, 0);
@@ -303,13 +363,16 @@ static seal_status_t h_create(seal_request_t *req, void *user)
     char *id = NULL, *out = NULL;
     size_t out_len = 0;
     uint64_t rev = 0;
-    seal_status_t st = g->gm->create(g->gm_user, text, len, &id, &out, &out_len, &rev);
+    /* The caller owns what it creates; valGroupId is unique among its own. */
+    seal_status_t st = g->gm->create_owned(g->gm_user, c.owner, text, len, &id, &out, &out_len,
+                                           &rev);
     free(text);
     if (st == SEAL_OK)
         st = send_doc(g, req, 201, id, out, out_len, rev, SHOW_ALL);
     else
         st = ss_reply_status(req, st, st == SEAL_E_EXISTS
-                                          ? "a VAL group document with this valGroupId exists"
+                                          ? "a VAL group document of yours has this "
+                                            "valGroupId"
                                           : "the VAL group document was refused");
     seal_free(id);
     seal_free(out);
@@ -337,6 +400,10 @@ static int list_visit(const char *id, const char *json, size_t len, uint64_t rev
 static seal_status_t h_query(seal_request_t *req, void *user)
 {
     ss_gm_t *g = user;
+    access_caller_t c;
+    access_caller(req, &c);
+    if (!may_manage(req, &c))
+        return SEAL_OK;
     /* "member" is this server's extension: a valUserId or valUeId. */
     static const char *const known[] = { "val-group-id", "val-service-id", "member" };
     if (check_query_names(req, known, 3) != 0)
@@ -346,6 +413,9 @@ static seal_status_t h_query(seal_request_t *req, void *user)
         .val_group_id = seal_request_query(req, "val-group-id"),
         .val_service_id = seal_request_query(req, "val-service-id"),
         .member = seal_request_query(req, "member"),
+        /* The caller's own groups, with the filters above; all of them for
+         * a group_admin. */
+        .owner = access_group_all(&c) ? NULL : c.owner,
     };
     const char *names[] = { "val-group-id", "val-service-id", "member" };
     const char *vals[] = { q.val_group_id, q.val_service_id, q.member };
@@ -369,10 +439,16 @@ static seal_status_t h_get(seal_request_t *req, void *user)
     ss_gm_t *g = user;
     static const char *const known[] = { "group-members", "group-configuration" };
     int members, conf;
+    access_caller_t c;
+    access_caller(req, &c);
+    if (!may_manage(req, &c))
+        return SEAL_OK;
     if (check_query_names(req, known, 2) != 0 || bool_param(req, "group-members", &members) != 0
         || bool_param(req, "group-configuration", &conf) != 0)
         return SEAL_OK;
     const char *id = seal_request_path_param(req, "groupDocId");
+    if (!may_own(g, req, &c, id))
+        return SEAL_OK;
     char *doc = NULL;
     size_t len = 0;
     uint64_t rev = 0;
@@ -381,7 +457,7 @@ static seal_status_t h_get(seal_request_t *req, void *user)
         st = send_doc(g, req, 200, id, doc, len, rev,
                       (members ? SHOW_MEMBERS : 0) | (conf ? SHOW_CONF : 0));
     else
-        st = ss_reply_status(req, st, "no VAL group document with this groupDocId");
+        st = ss_reply_status(req, st, NO_SUCH_DOC);
     seal_free(doc);
     return st;
 }
@@ -390,7 +466,9 @@ static seal_status_t h_replace(seal_request_t *req, void *user)
 {
     ss_gm_t *g = user;
     const char *id = seal_request_path_param(req, "groupDocId");
-    if (ss_require_media_type(req, "application/json") != 0)
+    access_caller_t c;
+    access_caller(req, &c);
+    if (!may_manage(req, &c) || ss_require_media_type(req, "application/json") != 0)
         return SEAL_OK;
     struct json_object *doc = read_body(req, 0);
     if (!doc)
@@ -398,7 +476,8 @@ static seal_status_t h_replace(seal_request_t *req, void *user)
     uint64_t expect;
     size_t len = 0;
     char *text = NULL;
-    if (expected_rev(g, req, id, &expect) != 0) {
+    /* Ownership where a missing document would first show (If-Match). */
+    if (!may_own(g, req, &c, id) || expected_rev(g, req, id, &expect) != 0) {
         json_object_put(doc);
         return SEAL_OK;
     }
@@ -415,7 +494,7 @@ static seal_status_t h_replace(seal_request_t *req, void *user)
         st = send_doc(g, req, 200, id, out, out_len, rev, SHOW_ALL);
     else
         st = ss_reply_status(req, st, st == SEAL_E_NOTFOUND
-                                          ? "no VAL group document with this groupDocId"
+                                          ? NO_SUCH_DOC
                                       : st == SEAL_E_EXISTS
                                           ? "another VAL group document has this valGroupId"
                                           : "the VAL group document was refused");
@@ -442,7 +521,9 @@ static seal_status_t h_patch(seal_request_t *req, void *user)
 {
     ss_gm_t *g = user;
     const char *id = seal_request_path_param(req, "groupDocId");
-    if (ss_require_media_type(req, "application/merge-patch+json") != 0)
+    access_caller_t c;
+    access_caller(req, &c);
+    if (!may_manage(req, &c) || ss_require_media_type(req, "application/merge-patch+json") != 0)
         return SEAL_OK;
     struct json_object *patch = read_body(req, 1);
     if (!patch)
@@ -450,7 +531,7 @@ static seal_status_t h_patch(seal_request_t *req, void *user)
     uint64_t expect;
     size_t len = 0;
     char *text = NULL;
-    if (expected_rev(g, req, id, &expect) != 0) {
+    if (!may_own(g, req, &c, id) || expected_rev(g, req, id, &expect) != 0) {
         json_object_put(patch);
         return SEAL_OK;
     }
@@ -471,7 +552,7 @@ static seal_status_t h_patch(seal_request_t *req, void *user)
         st = ss_reply_errs(req, &e, "the patched document is not a valid VALGroupDocument");
     else
         st = ss_reply_status(req, st, st == SEAL_E_NOTFOUND
-                                          ? "no VAL group document with this groupDocId"
+                                          ? NO_SUCH_DOC
                                           : "the patched document was refused");
     ss_errs_free(&e);
     seal_free(out);
@@ -483,12 +564,14 @@ static seal_status_t h_delete(seal_request_t *req, void *user)
     ss_gm_t *g = user;
     const char *id = seal_request_path_param(req, "groupDocId");
     uint64_t expect;
-    if (expected_rev(g, req, id, &expect) != 0)
+    access_caller_t c;
+    access_caller(req, &c);
+    if (!may_manage(req, &c) || !may_own(g, req, &c, id) || expected_rev(g, req, id, &expect) != 0)
         return SEAL_OK;
     seal_status_t st = g->gm->remove(g->gm_user, id, expect);
     if (st == SEAL_OK)
         return seal_response_send(req, 204, NULL, NULL, 0);
-    return ss_reply_status(req, st, "no VAL group document with this groupDocId");
+    return ss_reply_status(req, st, NO_SUCH_DOC);
 }
 
 /* ---- registration ---- */
@@ -534,7 +617,9 @@ seal_status_t ss_gm_start(ss_ctx_t *ctx)
 {
     ss_gm_t *g = ctx->gm;
     g->gm = seal_iface_get(ctx->self, SEAL_GM_IFACE_V1, &g->gm_user);
-    if (!g->gm || g->gm->struct_size < sizeof(seal_gm_v1_t)) {
+    /* The owner operations are needed (the last members of seal_gm_v1_t). */
+    if (!g->gm || g->gm->struct_size < sizeof(seal_gm_v1_t) || !g->gm->create_owned
+        || !g->gm->owner) {
         seal_log(ctx->self, SEAL_LOG_ERR, "interface %s %s", SEAL_GM_IFACE_V1,
                  g->gm ? "is too old" : "is not provided (is plugin gm loaded?)");
         g->gm = NULL;

@@ -7,19 +7,31 @@
  * worker threads distribute it (gm_dist.c).
  *
  * Store layout:
- *   "gm.groups"      key groupDocId, the VALGroupDocument as stored; terms
- *                    valGroupId=<id>, member=<valUserId|valUeId>,
- *                    valServiceId=<each>.
- *   "gm.valgroupids" key valGroupId, {"groupDocId": ...}: the claim that
- *                    makes valGroupId unique per server. It is written in the
+ *   "gm.groups"      key groupDocId, the VALGroupDocument as stored (the
+ *                    document and nothing else: seal_s serves the text as
+ *                    is); terms valGroupId=<id>, member=<valUserId|valUeId>,
+ *                    valServiceId=<each>, owner=<owner> (when it has one).
+ *   "gm.owners"      key groupDocId, {"owner": ...}: the owner of a
+ *                    document made by create_owned, written and deleted in
+ *                    the document's own transactions, never changed.
+ *   "gm.valgroupids" key <owner> US <valGroupId> (US = 0x1f), or the bare
+ *                    valGroupId for a document without owner, value
+ *                    {"groupDocId": ...}: the claim that makes valGroupId
+ *                    unique within its owner's space. It is written in the
  *                    same transaction as the document, and created with
  *                    SEAL_REV_ABSENT, so two concurrent creates of one VAL
  *                    group cannot both succeed whatever the store's isolation.
+ * Databases from before owners: their documents have no "gm.owners" record
+ * and their claims are keyed by the bare valGroupId, which is exactly the
+ * space of the documents without owner, so they are used as they are (no
+ * migration). A key with an owner holds a control character, which no
+ * valGroupId does (gm_id_ok), so the two kinds of keys never meet.
  * Updates read the current document, compute the new one, then write it with
  * compare-and-set on the revision read; a lost race is retried when the
  * caller gave no revision, else reported as SEAL_E_CONFLICT.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -32,6 +44,10 @@
 
 #define NS_GROUPS "gm.groups"
 #define NS_CLAIMS "gm.valgroupids"
+#define NS_OWNERS "gm.owners"
+/* Between owner and valGroupId in a claim key: a control character, which
+ * neither may hold (gm_owner_ok, gm_id_ok). */
+#define CLAIM_SEP "\x1f"
 #define MAX_RETRIES 16
 
 /* ---- helpers ---- */
@@ -78,14 +94,16 @@ static seal_status_t new_doc_id(char out[23])
 }
 
 /* Index terms for a document: valGroupId, each distinct member id, each
- * service. The strings are borrowed from f. */
-static seal_store_term_t *make_terms(const gm_facts_t *f, size_t *n)
+ * service, its owner if any. The strings are borrowed from f and owner. */
+static seal_store_term_t *make_terms(const gm_facts_t *f, const char *owner, size_t *n)
 {
-    seal_store_term_t *t = calloc(1 + f->nmembers + f->nservices, sizeof *t);
+    seal_store_term_t *t = calloc(2 + f->nmembers + f->nservices, sizeof *t);
     if (!t)
         return NULL;
     size_t k = 0;
     t[k++] = (seal_store_term_t){ "valGroupId", f->val_group_id };
+    if (owner)
+        t[k++] = (seal_store_term_t){ "owner", owner };
     /* Members are sorted by (is_ue, id): the users, then the UEs, each run
      * sorted and without repeats. A user and a UE may share an id string;
      * merging the two runs gives one "member" term per distinct string. */
@@ -107,6 +125,56 @@ static seal_store_term_t *make_terms(const gm_facts_t *f, size_t *n)
         t[k++] = (seal_store_term_t){ "valServiceId", f->services[s] };
     *n = k;
     return t;
+}
+
+/* The claim key of valGroupId vgid in owner's space (NULL: the documents
+ * without owner); a new string or NULL. */
+static char *claim_key(const char *owner, const char *vgid)
+{
+    size_t o = owner ? strlen(owner) + 1 : 0, v = strlen(vgid);
+    char *k = malloc(o + v + 1);
+    if (!k)
+        return NULL;
+    if (owner) {
+        memcpy(k, owner, o - 1);
+        k[o - 1] = CLAIM_SEP[0];
+    }
+    memcpy(k + o, vgid, v + 1);
+    return k;
+}
+
+static char *owner_json(const char *owner, size_t *len)
+{
+    struct json_object *o = json_object_new_object();
+    char *s = NULL;
+    if (o && gm_json_add_str(o, "owner", owner) == 0)
+        s = gm_doc_text(o, len);
+    json_object_put(o);
+    return s;
+}
+
+/* Reads the owner record of document id: SEAL_OK with *owner malloc'd,
+ * SEAL_E_NOTFOUND when there is none, SEAL_E_IO when it is unreadable. */
+static seal_status_t owner_read(seal_plugin_t *self, seal_store_txn_t *txn, const char *id,
+                                char **owner)
+{
+    char *rec = NULL;
+    size_t len = 0;
+    *owner = NULL;
+    seal_status_t st = seal_store_get(self, txn, NS_OWNERS, id, &rec, &len, NULL);
+    if (st != SEAL_OK)
+        return st;
+    struct json_object *o = gm_doc_parse(rec, len), *v;
+    if (o && json_object_object_get_ex(o, "owner", &v)
+        && json_object_is_type(v, json_type_string))
+        st = (*owner = strdup(json_object_get_string(v))) ? SEAL_OK : SEAL_E_NOMEM;
+    else
+        st = SEAL_E_IO;
+    if (st == SEAL_E_IO)
+        seal_log(self, SEAL_LOG_ERR, "owner record of group document %s is unreadable", id);
+    json_object_put(o);
+    seal_free(rec);
+    return st;
 }
 
 static char *claim_json(const char *doc_id, size_t *len)
@@ -132,8 +200,8 @@ static int claim_is(const char *claim, size_t len, const char *id)
 
 /* Publishes a membership event; a full queue only costs the event (logged). */
 static void publish(seal_plugin_t *self, const char *topic, const char *doc_id,
-                    const gm_facts_t *now, const gm_facts_t *before, uint64_t rev,
-                    struct json_object *doc)
+                    const char *owner, const gm_facts_t *now, const gm_facts_t *before,
+                    uint64_t rev, struct json_object *doc)
 {
     static const gm_facts_t none = {0};
     const gm_facts_t *a = before ? before : &none, *b = now ? now : &none;
@@ -143,6 +211,8 @@ static void publish(seal_plugin_t *self, const char *topic, const char *doc_id,
     const char *vgid = now ? now->val_group_id : before->val_group_id;
     int bad = !ev || !added || !removed || gm_json_add_str(ev, "groupDocId", doc_id)
               || gm_json_add_str(ev, "valGroupId", vgid)
+              || (owner ? gm_json_add_str(ev, "owner", owner)
+                        : json_object_object_add(ev, "owner", NULL))
               || json_object_object_add(ev, "rev", json_object_new_uint64(rev));
     if (!bad && now && before && strcmp(now->val_group_id, before->val_group_id) != 0)
         bad = gm_json_add_str(ev, "previousValGroupId", before->val_group_id);
@@ -194,12 +264,15 @@ static seal_status_t give_doc(const char *text, size_t len, char **doc, size_t *
 
 /* ---- create ---- */
 
-static seal_status_t gm_create(void *user, const char *json, size_t len,
-                               char **group_doc_id, char **doc, size_t *doc_len, uint64_t *rev)
+/* Create_Group for owner (NULL: a document without owner). */
+static seal_status_t create_doc(seal_plugin_t *self, const char *owner, const char *json,
+                                size_t len, char **group_doc_id, char **doc, size_t *doc_len,
+                                uint64_t *rev)
 {
-    seal_plugin_t *self = user;
     if (group_doc_id) *group_doc_id = NULL;
     if (doc) *doc = NULL;
+    if (owner && !gm_owner_ok(owner, SEAL_GM_OWNER_MAX))
+        return SEAL_E_INVAL;
     struct json_object *obj = gm_doc_parse(json, len);
     if (!obj)
         return SEAL_E_INVAL;
@@ -210,13 +283,15 @@ static seal_status_t gm_create(void *user, const char *json, size_t len,
         json_object_put(obj);
         return facts_status(rc, self, why);
     }
-    size_t tlen = 0, nterms = 0, clen = 0;
+    size_t tlen = 0, nterms = 0, clen = 0, olen = 0;
     char *text = gm_doc_text(obj, &tlen);
-    seal_store_term_t *terms = make_terms(&f, &nterms);
+    seal_store_term_t *terms = make_terms(&f, owner, &nterms);
+    char *key = claim_key(owner, f.val_group_id);
+    char *orec = owner ? owner_json(owner, &olen) : NULL;
     char id[23], *claim = NULL;
     uint64_t new_rev = 0;
     int kick = 0;
-    seal_status_t st = text && terms ? SEAL_OK : SEAL_E_NOMEM;
+    seal_status_t st = text && terms && key && (orec || !owner) ? SEAL_OK : SEAL_E_NOMEM;
 
     /* Retries only a groupDocId collision or a busy store. */
     for (int attempt = 0, again = 1; st == SEAL_OK && again; attempt++) {
@@ -232,12 +307,17 @@ static seal_status_t gm_create(void *user, const char *json, size_t len,
         }
         if ((st = seal_store_txn_begin(self, &txn)) != SEAL_OK)
             break;
-        /* SEAL_E_EXISTS here: the VAL group already has a document. */
-        st = seal_store_put(self, txn, NS_CLAIMS, f.val_group_id, claim, clen,
-                            SEAL_REV_ABSENT, NULL, 0, NULL);
+        /* SEAL_E_EXISTS here: the owner's VAL group already has a document. */
+        st = seal_store_put(self, txn, NS_CLAIMS, key, claim, clen, SEAL_REV_ABSENT, NULL, 0,
+                            NULL);
         if (st == SEAL_OK) {
             st = seal_store_put(self, txn, NS_GROUPS, id, text, tlen, SEAL_REV_ABSENT,
                                 terms, nterms, &new_rev);
+            /* The owner record goes with the document: whoever reads one
+             * reads the other as committed together. */
+            if (st == SEAL_OK && owner)
+                st = seal_store_put(self, txn, NS_OWNERS, id, orec, olen, SEAL_REV_ABSENT,
+                                    NULL, 0, NULL);
             if (st == SEAL_E_EXISTS)   /* groupDocId collision: draw again */
                 again = 1;
         }
@@ -257,7 +337,7 @@ static seal_status_t gm_create(void *user, const char *json, size_t len,
     if (st == SEAL_OK) {
         if (kick)
             gm_gmk_kick(seal_plugin_data(self));
-        publish(self, SEAL_GM_EVENT_CREATED, id, &f, NULL, new_rev, obj);
+        publish(self, SEAL_GM_EVENT_CREATED, id, owner, &f, NULL, new_rev, obj);
         if (group_doc_id && !(*group_doc_id = strdup(id)))
             st = SEAL_E_NOMEM;
         if (st == SEAL_OK)
@@ -270,11 +350,30 @@ static seal_status_t gm_create(void *user, const char *json, size_t len,
         }
     }
     free(claim);
+    free(key);
+    free(orec);
     free(terms);
     free(text);
     gm_facts_clear(&f);
     json_object_put(obj);
     return st;
+}
+
+static seal_status_t gm_create(void *user, const char *json, size_t len,
+                               char **group_doc_id, char **doc, size_t *doc_len, uint64_t *rev)
+{
+    return create_doc(user, NULL, json, len, group_doc_id, doc, doc_len, rev);
+}
+
+static seal_status_t gm_create_owned(void *user, const char *owner, const char *json,
+                                     size_t len, char **group_doc_id, char **doc,
+                                     size_t *doc_len, uint64_t *rev)
+{
+    if (group_doc_id) *group_doc_id = NULL;
+    if (doc) *doc = NULL;
+    if (!owner)
+        return SEAL_E_INVAL;
+    return create_doc(user, owner, json, len, group_doc_id, doc, doc_len, rev);
 }
 
 /* ---- get ---- */
@@ -301,6 +400,28 @@ static seal_status_t gm_get(void *user, const char *group_doc_id,
     return SEAL_OK;
 }
 
+static seal_status_t gm_owner(void *user, const char *group_doc_id, char **owner)
+{
+    seal_plugin_t *self = user;
+    if (!owner)
+        return SEAL_E_INVAL;
+    *owner = NULL;
+    if (!group_doc_id)
+        return SEAL_E_INVAL;
+    seal_status_t st = owner_read(self, NULL, group_doc_id, owner);
+    if (st != SEAL_E_NOTFOUND)
+        return st;
+    /* No record: a document without owner, or none. The record and the
+     * document are committed together, so once the document is seen the
+     * record is too if it has one; read it again in case both were created
+     * between the two reads. */
+    st = seal_store_get(self, NULL, NS_GROUPS, group_doc_id, NULL, NULL, NULL);
+    if (st != SEAL_OK)
+        return st;
+    st = owner_read(self, NULL, group_doc_id, owner);
+    return st == SEAL_E_NOTFOUND ? SEAL_OK : st;
+}
+
 /* ---- update (replace, patch) ---- */
 
 /* Builds the new document from the current one. */
@@ -312,23 +433,26 @@ typedef struct update_src {
 } update_src_t;
 
 /* Writes new_text over the document read at cur_rev, moving the valGroupId
- * claim when it changed, in one transaction. */
-static seal_status_t commit_update(seal_plugin_t *self, const char *id,
+ * claim (within owner's space) when it changed, in one transaction. */
+static seal_status_t commit_update(seal_plugin_t *self, const char *id, const char *owner,
                                    const gm_facts_t *old, const gm_facts_t *now,
                                    const char *text, size_t tlen, uint64_t cur_rev,
                                    uint64_t *new_rev)
 {
     int kick = 0;
     size_t nterms = 0, clen = 0;
-    seal_store_term_t *terms = make_terms(now, &nterms);
+    seal_store_term_t *terms = make_terms(now, owner, &nterms);
     char *claim = claim_json(id, &clen);
+    char *new_key = claim_key(owner, now->val_group_id);
+    char *old_key = old ? claim_key(owner, old->val_group_id) : NULL;
     seal_store_txn_t *txn = NULL;
-    seal_status_t st = terms && claim ? seal_store_txn_begin(self, &txn) : SEAL_E_NOMEM;
+    seal_status_t st = terms && claim && new_key && (old_key || !old)
+                       ? seal_store_txn_begin(self, &txn) : SEAL_E_NOMEM;
     if (st == SEAL_OK && old && strcmp(old->val_group_id, now->val_group_id) != 0) {
-        st = seal_store_put(self, txn, NS_CLAIMS, now->val_group_id, claim, clen,
-                            SEAL_REV_ABSENT, NULL, 0, NULL);
+        st = seal_store_put(self, txn, NS_CLAIMS, new_key, claim, clen, SEAL_REV_ABSENT,
+                            NULL, 0, NULL);
         if (st == SEAL_OK) {
-            st = seal_store_delete(self, txn, NS_CLAIMS, old->val_group_id, SEAL_REV_ANY);
+            st = seal_store_delete(self, txn, NS_CLAIMS, old_key, SEAL_REV_ANY);
             if (st == SEAL_E_NOTFOUND)
                 st = SEAL_OK;
         }
@@ -350,6 +474,8 @@ static seal_status_t commit_update(seal_plugin_t *self, const char *id,
         gm_gmk_kick(seal_plugin_data(self));
     free(terms);
     free(claim);
+    free(new_key);
+    free(old_key);
     return st;
 }
 
@@ -358,7 +484,7 @@ static seal_status_t update_once(seal_plugin_t *self, const char *id, const upda
                                  uint64_t expect_rev, char **doc, size_t *doc_len,
                                  uint64_t *rev)
 {
-    char *cur = NULL, *text = NULL;
+    char *cur = NULL, *text = NULL, *owner = NULL;
     size_t cur_len = 0, tlen = 0;
     uint64_t cur_rev = 0, new_rev = 0;
     struct json_object *old_obj = NULL, *new_obj = NULL;
@@ -373,6 +499,13 @@ static seal_status_t update_once(seal_plugin_t *self, const char *id, const upda
         st = SEAL_E_CONFLICT;
         goto out;
     }
+    /* Read after the document: an owner never changes, and if the document
+     * went away meanwhile the write below fails its compare-and-set. */
+    st = owner_read(self, NULL, id, &owner);
+    if (st == SEAL_E_NOTFOUND)
+        st = SEAL_OK;
+    if (st != SEAL_OK)
+        goto out;
     old_obj = gm_doc_parse(cur, cur_len);
     /* A stored document the service cannot read is logged and replaced as
      * if its facts were empty: it must never block its own repair. */
@@ -407,17 +540,18 @@ static seal_status_t update_once(seal_plugin_t *self, const char *id, const upda
         st = SEAL_E_INVAL;
         goto out;
     }
-    st = commit_update(self, id, have_old ? &oldf : NULL, &newf, text, tlen, cur_rev,
+    st = commit_update(self, id, owner, have_old ? &oldf : NULL, &newf, text, tlen, cur_rev,
                        &new_rev);
     if (st == SEAL_OK) {
-        publish(self, SEAL_GM_EVENT_UPDATED, id, &newf, have_old ? &oldf : NULL, new_rev,
-                new_obj);
+        publish(self, SEAL_GM_EVENT_UPDATED, id, owner, &newf, have_old ? &oldf : NULL,
+                new_rev, new_obj);
         st = give_doc(text, tlen, doc, doc_len);
         if (rev)
             *rev = new_rev;
     }
 out:
     free(text);
+    free(owner);
     gm_facts_clear(&oldf);
     gm_facts_clear(&newf);
     json_object_put(old_obj);
@@ -495,23 +629,33 @@ static seal_status_t gm_remove(void *user, const char *id, uint64_t expect_rev)
         const char *why;
         int have = obj && gm_facts_get(obj, &f, &why) == 0;
         seal_store_txn_t *txn = NULL;
+        char *owner = NULL;
         st = seal_store_txn_begin(self, &txn);
         if (st == SEAL_OK)
             st = seal_store_delete(self, txn, NS_GROUPS, id, cur_rev);
         if (st == SEAL_E_NOTFOUND)
             st = SEAL_E_CONFLICT;   /* gone since we read it: look again */
+        if (st == SEAL_OK) {   /* the owner record goes with the document */
+            st = owner_read(self, txn, id, &owner);
+            if (st == SEAL_OK)
+                st = seal_store_delete(self, txn, NS_OWNERS, id, SEAL_REV_ANY);
+            if (st == SEAL_E_NOTFOUND)
+                st = SEAL_OK;
+        }
         if (st == SEAL_OK && have) {
             /* Only drop the claim if it is ours. */
-            char *claim = NULL;
+            char *claim = NULL, *key = claim_key(owner, f.val_group_id);
             size_t clen;
             uint64_t crev;
-            seal_status_t cs = seal_store_get(self, txn, NS_CLAIMS, f.val_group_id,
-                                              &claim, &clen, &crev);
+            seal_status_t cs = key ? seal_store_get(self, txn, NS_CLAIMS, key, &claim, &clen,
+                                                    &crev)
+                                   : SEAL_E_NOMEM;
             if (cs == SEAL_OK && claim_is(claim, clen, id))
-                st = seal_store_delete(self, txn, NS_CLAIMS, f.val_group_id, crev);
+                st = seal_store_delete(self, txn, NS_CLAIMS, key, crev);
             else if (cs != SEAL_OK && cs != SEAL_E_NOTFOUND)
                 st = cs;
             seal_free(claim);
+            free(key);
         }
         int kick = 0;   /* a deleted group's GMK and pending messages go with it */
         if (st == SEAL_OK)
@@ -524,7 +668,8 @@ static seal_status_t gm_remove(void *user, const char *id, uint64_t expect_rev)
                 seal_store_txn_abort(txn);
         }
         if (st == SEAL_OK && have)
-            publish(self, SEAL_GM_EVENT_DELETED, id, NULL, &f, cur_rev, NULL);
+            publish(self, SEAL_GM_EVENT_DELETED, id, owner, NULL, &f, cur_rev, NULL);
+        free(owner);
         gm_facts_clear(&f);
         json_object_put(obj);
         seal_free(cur);
@@ -537,7 +682,7 @@ static seal_status_t gm_remove(void *user, const char *id, uint64_t expect_rev)
 /* ---- query ---- */
 
 typedef struct query_ctx {
-    const seal_gm_query_t *q;
+    const seal_gm_query_t *q;   /* the filters the visitor checks; NULL: none */
     seal_gm_visit_fn fn;
     void *ctx;
     int stopped;
@@ -572,25 +717,71 @@ static int query_visit(const char *key, const char *json, size_t len, uint64_t r
     return 0;
 }
 
+/* An owner's document of one valGroupId: found through its claim (at most
+ * one), then checked by the visitor like any other. */
+static seal_status_t query_claim(seal_plugin_t *self, const char *owner, query_ctx_t *qc)
+{
+    char *key = claim_key(owner, qc->q->val_group_id), *claim = NULL, *json = NULL;
+    size_t clen = 0, len = 0;
+    uint64_t rev = 0;
+    if (!key)
+        return SEAL_E_NOMEM;
+    seal_status_t st = seal_store_get(self, NULL, NS_CLAIMS, key, &claim, &clen, NULL);
+    free(key);
+    struct json_object *o = st == SEAL_OK ? gm_doc_parse(claim, clen) : NULL, *v;
+    if (o && json_object_object_get_ex(o, "groupDocId", &v)
+        && json_object_is_type(v, json_type_string)) {
+        const char *id = json_object_get_string(v);
+        /* The claim and the document are written together: a claim read
+         * before the document was deleted or renamed finds it gone, or the
+         * visitor finds another valGroupId. */
+        st = seal_store_get(self, NULL, NS_GROUPS, id, &json, &len, &rev);
+        if (st == SEAL_OK)
+            query_visit(id, json, len, rev, qc);
+    } else if (st == SEAL_OK) {
+        seal_log(self, SEAL_LOG_ERR, "a valGroupId claim is unreadable");
+        st = SEAL_E_IO;
+    }
+    json_object_put(o);
+    seal_free(claim);
+    seal_free(json);
+    return st == SEAL_E_NOTFOUND ? SEAL_OK : st;
+}
+
 static seal_status_t gm_query(void *user, const seal_gm_query_t *q,
                               seal_gm_visit_fn fn, void *ctx)
 {
     seal_plugin_t *self = user;
+    /* A caller's struct may be older (shorter) than ours: read what its
+     * size covers, the rest stays "any". */
+    seal_gm_query_t f = { .struct_size = sizeof f };
     if (!fn)
         return SEAL_E_INVAL;
-    query_ctx_t qc = { .q = q, .fn = fn, .ctx = ctx };
-    if (q && q->struct_size < sizeof *q)
+    if (q) {
+        if (q->struct_size < offsetof(seal_gm_query_t, owner))
+            return SEAL_E_INVAL;
+        memcpy(&f, q, q->struct_size < sizeof f ? q->struct_size : sizeof f);
+        f.struct_size = sizeof f;
+    }
+    if (f.owner && !gm_owner_ok(f.owner, SEAL_GM_OWNER_MAX))
         return SEAL_E_INVAL;
-    /* One term narrows the visit; the visitor checks the others. */
-    if (q && q->val_group_id)
-        return seal_store_lookup(self, NULL, NS_GROUPS, "valGroupId", q->val_group_id,
+    query_ctx_t qc = { .fn = fn, .ctx = ctx };
+    if (f.val_group_id || f.val_service_id || f.member)
+        qc.q = &f;
+    /* One term narrows the visit; the visitor checks the others. An owner's
+     * valGroupId is its claim; an owner's documents carry its term. */
+    if (f.owner && f.val_group_id)
+        return query_claim(self, f.owner, &qc);
+    if (f.owner)
+        return seal_store_lookup(self, NULL, NS_GROUPS, "owner", f.owner, query_visit, &qc);
+    if (f.val_group_id)
+        return seal_store_lookup(self, NULL, NS_GROUPS, "valGroupId", f.val_group_id,
                                  query_visit, &qc);
-    if (q && q->member)
-        return seal_store_lookup(self, NULL, NS_GROUPS, "member", q->member, query_visit, &qc);
-    if (q && q->val_service_id)
-        return seal_store_lookup(self, NULL, NS_GROUPS, "valServiceId", q->val_service_id,
+    if (f.member)
+        return seal_store_lookup(self, NULL, NS_GROUPS, "member", f.member, query_visit, &qc);
+    if (f.val_service_id)
+        return seal_store_lookup(self, NULL, NS_GROUPS, "valServiceId", f.val_service_id,
                                  query_visit, &qc);
-    qc.q = NULL;
     return seal_store_scan(self, NULL, NS_GROUPS, "", query_visit, &qc);
 }
 
@@ -607,6 +798,8 @@ static const seal_gm_v1_t gm_iface = {
     .gmk_messages = gm_gmk_messages,
     .gmk_ack = gm_gmk_ack,
     .gmk_state = gm_gmk_state,
+    .create_owned = gm_create_owned,
+    .owner = gm_owner,
 };
 
 static seal_status_t gm_init(seal_plugin_t *self)

@@ -42,6 +42,42 @@ int gm_id_ok(struct json_object *v)
     return 1;
 }
 
+int gm_owner_ok(const char *s, size_t max)
+{
+    size_t n = s ? strnlen(s, max + 1) : 0;
+    if (n == 0 || n > max)
+        return 0;
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        unsigned c = *p++;
+        size_t more;
+        unsigned cp, min;
+        if (c < 0x20 || c == 0x7f)
+            return 0;
+        if (c < 0x80)
+            continue;
+        /* RFC 3629: shortest form, no surrogates, at most U+10FFFF. */
+        if ((c & 0xe0) == 0xc0)
+            more = 1, cp = c & 0x1f, min = 0x80;
+        else if ((c & 0xf0) == 0xe0)
+            more = 2, cp = c & 0x0f, min = 0x800;
+        else if ((c & 0xf8) == 0xf0)
+            more = 3, cp = c & 0x07, min = 0x10000;
+        else
+            return 0;
+        if ((size_t)(end - p) < more)
+            return 0;
+        for (size_t i = 0; i < more; i++, p++) {
+            if ((*p & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (*p & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+    }
+    return 1;
+}
+
 static int member_cmp(const void *a, const void *b)
 {
     const gm_member_t *x = a, *y = b;

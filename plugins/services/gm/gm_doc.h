@@ -52,4 +52,8 @@ int gm_json_add_int(struct json_object *o, const char *k, int64_t v);
 #define GM_ID_MAX 1024
 int gm_id_ok(struct json_object *v);
 
+/* An owner the service can keep (seal/services/gm.h "Owners"): 1..max
+ * bytes of valid UTF-8 without control characters. */
+int gm_owner_ok(const char *s, size_t max);
+
 #endif

@@ -4,7 +4,8 @@
 // discovery, login with the authorization code flow and PKCE S256 (the
 // login form filled in the way a browser would), the ID token verified by
 // openid-client against the JWKS, userinfo, refresh, the client_credentials
-// grant of a confidential client, and the access token used at ss-gm.
+// grant of a confidential client, and the access tokens used at ss-gm (a
+// VAL user's is refused there by the binding, a VAL server's served).
 // Each assertion prints PASS or FAIL; the exit status is 1 if any failed.
 //
 // Environment (set by tests/integration/client_harness.py):
@@ -161,13 +162,18 @@ if (tokens) {
   const info = await step('userinfo', () => client.userinfo(tokens.access_token));
   if (info) check('userinfo: same sub as the ID token', info.sub === claims.sub, info.sub);
 
-  const gm = await step('access token accepted at ss-gm', async () => {
-    const r = await fetch(`${BASE}/ss-gm/v1/group-documents`, {
-      headers: { authorization: `Bearer ${tokens.access_token}` },
+  // A VAL user's token is accepted (a refused one gets 401): the binding
+  // answers, and refuses a VAL user group management (doc/authorization.md).
+  const gm = await step('access token accepted at ss-gm (a VAL user: 403 from the binding)',
+    async () => {
+      const r = await fetch(`${BASE}/ss-gm/v1/group-documents`, {
+        headers: { authorization: `Bearer ${tokens.access_token}` },
+      });
+      const body = await r.text();
+      if (r.status !== 403 || !body.includes('"cause":"OPERATION_PROHIBITED"'))
+        throw new Error(`HTTP ${r.status}: ${body}`);
+      return r;
     });
-    if (r.status >= 400) throw new Error(`HTTP ${r.status}: ${await r.text()}`);
-    return r;
-  });
   void gm;
   const noToken = await fetch(`${BASE}/ss-gm/v1/group-documents`);
   check('ss-gm without a token: 401 with WWW-Authenticate Bearer', noToken.status === 401 &&
