@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Store faults through the real seald (gm + seal_s + store_sqlite).
+"""Store faults through the real seald (store_sqlite, gm with group master
+keys, seal_s, km and seal_x1 in process).
 
 A full disk: the database lives on a small tmpfs (4 MiB, mounted here; root
-only, else SKIP), filled to the last byte while seald runs. Every write
-through SS_GroupManagement is then answered 503 with Retry-After or, when
-SQLite still had room in its WAL, 201 -- never 500, never a crash; the log
-says "disk full" once, not once per request. With the filler deleted, the
-same seald (no restart) takes writes again and says so, and every document
-answered 201 before, during and after is there, also after a restart.
+only, else SKIP), filled to the last byte while seald runs. Every group
+created through SS_GroupManagement is then answered 503 with Retry-After
+or, when SQLite still had room in its WAL, 201 -- never 500, never a crash;
+the log says "disk full" once, not once per request, and tells of a new
+GMK only for the groups answered 201 (its transaction committed). With the
+filler deleted, the same seald (no restart) takes writes again and says
+so, and every document answered 201 before, during and after is there,
+also after a restart.
 
 A corrupt database: a page of a copy of it overwritten with garbage, seald
 refuses to start and its log names the file."""
@@ -21,9 +24,11 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gm_harness as H  # noqa: E402
+import gmk_harness as G  # noqa: E402
 
 BASE = "/ss-gm/v1/group-documents"
 FULL_MSG = "disk full"
+GMK_MSG = ": GMK generation "
 
 
 def can_mount_tmpfs(d):
@@ -34,22 +39,19 @@ def can_mount_tmpfs(d):
     return r.returncode == 0
 
 
-class DiskSeald(H.Seald):
-    """The database on the given directory (the tmpfs)."""
-
-    def __init__(self, disk, tmp):
-        self.disk = disk
-        super().__init__(tmp=tmp)
-
-    def config(self, port):
-        c = super().config(port)
-        c["plugins"]["store_sqlite"]["path"] = os.path.join(self.disk, "seal.db")
-        return c
+def plugins():
+    return [("store_sqlite", lambda s: {"path": os.path.join(s.disk, "seal.db")}),
+            ("crypto_gnutls", {}),
+            ("km", lambda s: {"kms_uri": "kms.example.org",
+                              "master_key_file": os.path.join(s.tmp, "km.kek")}),
+            ("seal_x1", {"gms_uri": "sip:gms@example.org"}),
+            ("gm", lambda s: {"gmk": {"kek_file": os.path.join(s.tmp, "gmk.kek")}}),
+            ("seal_s", {})]
 
 
 def body(i):
     return {"valGroupId": "full-%d" % i, "grpDesc": "d" * 400,
-            "members": [{"valUserId": "user-%d" % i}]}
+            "members": [{"valUserId": "sip:user-%d@example.org" % i}]}
 
 
 def fill(path):
@@ -78,9 +80,10 @@ def main():
     failed = 0
     srv = None
     try:
-        srv = DiskSeald(disk, tmp)
+        srv = G.GmkSeald(plugins(), tmp=tmp)
+        srv.disk = disk
         srv.start()
-        conn = srv.connection()
+        conn = srv.connection(client_cert=True)
         acked = {}   # valGroupId -> groupDocId
 
         def post(i):
@@ -99,6 +102,7 @@ def main():
         filler = os.path.join(disk, "filler")
         fill(filler)
         n_before = srv.log_text().count(FULL_MSG)
+        gmk_before = srv.log_text().count(GMK_MSG)
         statuses = {}
         refused = 0
         for i in range(20, 80):
@@ -114,7 +118,9 @@ def main():
         log = srv.log_text()
         assert log.count(FULL_MSG) == n_before + 1, log[-3000:]
         assert "store_sqlite: database \"%s\": disk full" % os.path.join(disk, "seal.db") in log
-        print("ok full disk: %s, %d refused, one log line" % (statuses, refused))
+        assert log.count(GMK_MSG) == gmk_before + statuses.get(201, 0), log[-3000:]
+        print("ok full disk: %s, %d refused, one log line, no GMK told of but committed ones"
+              % (statuses, refused))
 
         # space again: the same seald takes writes, no restart
         os.unlink(filler)
@@ -133,7 +139,7 @@ def main():
         conn.close()
         assert srv.stop() == 0
         srv.start()
-        conn = srv.connection()
+        conn = srv.connection(client_cert=True)
         check_all(conn)
         conn.close()
         print("ok %d acknowledged documents all there, also after a restart" % len(acked))
