@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """Store faults through the real seald (store_sqlite, gm with group master
-keys, seal_s, km and seal_x1 in process).
+keys, seal_s, km and seal_x1 in process, im and im_uu).
 
 A full disk: the database lives on a small tmpfs (4 MiB, mounted here; root
 only, else SKIP), filled to the last byte while seald runs. Every group
 created through SS_GroupManagement is then answered 503 with Retry-After
 or, when SQLite still had room in its WAL, 201 -- never 500, never a crash;
 the log says "disk full" once, not once per request, and tells of a new
-GMK only for the groups answered 201 (its transaction committed). With the
+GMK only for the groups answered 201 (its transaction committed). A user
+added through the IdM administration gets 503 with Retry-After, and a
+login (right password) a 503 temporarily_unavailable page, not the login
+throttle's 429. With the
 filler deleted, the same seald (no restart) takes writes again and says
 so, and every document answered 201 before, during and after is there,
 also after a restart.
@@ -46,7 +49,7 @@ def plugins():
                               "master_key_file": os.path.join(s.tmp, "km.kek")}),
             ("seal_x1", {"gms_uri": "sip:gms@example.org"}),
             ("gm", lambda s: {"gmk": {"kek_file": os.path.join(s.tmp, "gmk.kek")}}),
-            ("seal_s", {})]
+            ("seal_s", {}), ("im", G.im_conf), ("im_uu", G.im_uu_conf)]
 
 
 def body(i):
@@ -96,6 +99,16 @@ def main():
         for i in range(20):
             r = post(i)
             assert r.status == 201, r
+        srv.add_user("alice", ["sip:alice@example.org"])
+        srv.add_client(client_id="app", type="public", redirect_uris=[G.RU], scopes=["openid"])
+
+        def login():
+            c = srv.connection()
+            try:
+                return H.im_authorize(srv, c, "app", G.RU, "alice", G.PW,
+                                      challenge=H.pkce_pair()[1])
+            finally:
+                c.close()
 
         # the disk full to the last byte: answers 503 + Retry-After (or
         # 201 while the WAL had room), never 500, one log line
@@ -121,6 +134,11 @@ def main():
         assert log.count(GMK_MSG) == gmk_before + statuses.get(201, 0), log[-3000:]
         print("ok full disk: %s, %d refused, one log line, no GMK told of but committed ones"
               % (statuses, refused))
+        r = srv.admin("POST", "/admin/v1/users", {"user_id": "bob", "password": G.PW})
+        assert r.status == 503 and r.headers.get("retry-after", "").isdigit(), r
+        r = login()
+        assert r.status == 503 and b"temporarily_unavailable" in r.body, r
+        print("ok IdM: administration 503 with Retry-After, login 503 temporarily_unavailable")
 
         # space again: the same seald takes writes, no restart
         os.unlink(filler)
@@ -128,6 +146,7 @@ def main():
             r = post(i)
             assert r.status == 201, r
         assert "writes succeed again" in srv.log_text()
+        assert login().status == 302
         print("ok recovery without a restart")
 
         def check_all(c):

@@ -165,11 +165,18 @@ seal_status_t im_authorize_login(void *user, const seal_im_param_t *params, size
     }
     im_throttle_succeeded(c, username, peer);
     st = code_new(c, params, n, u, code);
-    if (st == SEAL_OK)
+    if (st == SEAL_OK) {
         seal_log(c->self, SEAL_LOG_INFO, "user %s logged in for client %s",
                  im_jstr(u, "user_id"), im_param(params, n, "client_id"));
-    else
+    } else if (st == SEAL_E_AGAIN) {
+        /* A busy store or a full disk (RFC 6749 4.1.2.1); not SEAL_E_AGAIN
+         * to the binding, which answers that as the login throttle. */
+        im_err(err, "temporarily_unavailable", 503, "the authorization code could not be "
+               "stored: try again");
+        st = SEAL_E_IO;
+    } else {
         im_err(err, "server_error", 500, "the authorization code could not be stored");
+    }
     json_object_put(u);
     im_sweep_maybe(c);
     return st;
