@@ -12,6 +12,7 @@ set -u
 command -v systemd-analyze >/dev/null 2>&1 || { echo "SKIP: no systemd-analyze"; exit 77; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/seald-unit-XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM PIPE
 unit=$tmp/seald.service
 sed -e "s|@sbindir@|$top_builddir/core|g" -e "s|@sealconfdir@|$tmp|g" \
     -e "s|@statedir@|$tmp|g" "$top_srcdir/etc/seald.service.in" > "$unit" || exit 1
