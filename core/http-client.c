@@ -6,6 +6,11 @@
  * multi handle (woken by curl_multi_wakeup), runs the transfers and calls
  * each done callback. TLS peers are always verified (the call's ca_file or
  * the system store); no redirects are followed; only http and https.
+ * TLS 1.2 at least (RFC 9325 3.1.1), and TLS 1.2 with AEAD suites only
+ * (RFC 9325 4.2) where libcurl lets us say so: the OpenSSL flavour takes a
+ * cipher list; the GnuTLS flavour adds a priority string that starts with
+ * '-' to its own from curl 8.13 on, and ignores it before (the servers we
+ * call are seald's peers, whose own defaults refuse CBC suites).
  *
  * libcurl is loaded with dlopen at the first call, not linked: it brings
  * some twenty libraries (OpenSSL through libssh2, Kerberos, LDAP, ...) that
@@ -40,6 +45,8 @@ typedef struct curl_api {
     CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
     struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
     void (*slist_free_all)(struct curl_slist *);
+    curl_version_info_data *(*version_info)(CURLversion);
+    const char *ciphers;          /* CURLOPT_SSL_CIPHER_LIST for this flavour, or NULL */
 } curl_api_t;
 
 typedef struct call {
@@ -115,7 +122,14 @@ static seal_status_t load_curl(seal_http_client_t *c)
     SYM(easy_getinfo, "curl_easy_getinfo");
     SYM(slist_append, "curl_slist_append");
     SYM(slist_free_all, "curl_slist_free_all");
+    SYM(version_info, "curl_version_info");
 #undef SYM
+    const curl_version_info_data *vi = a->version_info(CURLVERSION_NOW);
+    const char *tls = vi && vi->ssl_version ? vi->ssl_version : "";
+    if (strncmp(tls, "GnuTLS", 6) == 0)
+        a->ciphers = SEAL_TLS_AEAD_ONLY;
+    else if (strncmp(tls, "OpenSSL", 7) == 0)
+        a->ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20";
     if (a->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         goto failed;
     if (!(c->multi = a->multi_init())) {
@@ -358,6 +372,9 @@ seal_status_t seal_http_call(seal_plugin_t *self, const seal_http_call_t *call,
     SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (a->ciphers)
+        SET(CURLOPT_SSL_CIPHER_LIST, a->ciphers);
     SET(CURLOPT_TIMEOUT_MS, call->timeout_ms > 0 ? call->timeout_ms : DEFAULT_TIMEOUT_MS);
     SET(CURLOPT_WRITEFUNCTION, on_data);
     SET(CURLOPT_WRITEDATA, k);

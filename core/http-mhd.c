@@ -26,7 +26,10 @@
  *                      "required": refuse (401) a request without a valid one.
  *                      Default "optional" with client_ca, "off" without.
  *     priorities       GnuTLS priority string; default
- *                      "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" (TLS 1.2+).
+ *                      "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"
+ *                      SEAL_TLS_AEAD_ONLY: TLS 1.2 and 1.3, TLS 1.2 with
+ *                      AEAD suites and ephemeral key exchange only
+ *                      (RFC 9325 4.1, 4.2).
  *   auth               object:
  *     mtls             bool, default true: certificate principals. A verified
  *                      client certificate whose subject and issuer DNs the
@@ -124,7 +127,7 @@ typedef int MHD_RESULT;
 typedef enum MHD_Result MHD_RESULT;
 #endif
 
-#define DEFAULT_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define DEFAULT_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" SEAL_TLS_AEAD_ONLY
 #define MAX_PEM_BYTES (1024 * 1024)
 
 enum verify_mode { VERIFY_OFF = 0, VERIFY_OPTIONAL, VERIFY_REQUIRED };

@@ -13,6 +13,16 @@
 #include "host-private.h"
 #include "router.h"
 
+/* ---- TLS ---- */
+
+/* The GnuTLS priority-string tail that keeps TLS 1.2 to AEAD cipher suites
+ * with ephemeral key exchange (RFC 9325 4.2: no CBC suites; 4.1: no static
+ * RSA key transport). TLS 1.3 suites are all AEAD already. Shared by the
+ * server's default priorities (core/http-mhd.c) and the outbound client
+ * (core/http-client.c). */
+#define SEAL_TLS_AEAD_ONLY "-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:" \
+                           "+AES-256-CCM:+AES-128-CCM:-RSA"
+
 /* ---- Query strings (core/router.c) ---- */
 
 #define SEAL_QUERY_MAX_PARAMS 64

@@ -3,6 +3,7 @@
  * The only global state of libseal: a process has one log and one access
  * log, reopened on SIGHUP (logrotate). */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "host-private.h"
 
 static struct {
@@ -40,10 +42,21 @@ static const char *level_name(int level)
     }
 }
 
+/* Created 0600 whatever the umask: the logs name users, clients and
+ * addresses. An existing file keeps its mode (logrotate's "create" sets
+ * it). */
 static FILE *open_append(const char *file)
 {
-    FILE *f = fopen(file, "ae");
-    if (f) setvbuf(f, NULL, _IOLBF, 0);
+    int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd < 0) return NULL;
+    FILE *f = fdopen(fd, "a");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    setvbuf(f, NULL, _IOLBF, 0);
     return f;
 }
 

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* seald: the thin host process. Everything else is in libseal and the
  * plugins. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include "host.h"
 
@@ -32,7 +35,24 @@ static void usage(FILE *out)
             "  -t, --check-config  parse the configuration, load and init the plugins, exit\n"
             "  -V, --version       print the package and ABI versions and the plugins of\n"
             "                      the configuration (when it can be read), exit\n"
+            "      --allow-core-dumps\n"
+            "                      leave core dumps as the environment set them (to\n"
+            "                      debug a crash: a core holds keys in clear)\n"
             "  -h, --help          this text\n", SEAL_CONFDIR);
+}
+
+/* No core dumps: a core (or systemd-coredump's copy of it) would hold the
+ * KEKs, the private keys and the group master keys in clear. The hard limit
+ * goes to 0 too, so nothing in the process raises it again; not dumpable
+ * also keeps other processes of the same user from ptrace-attaching and
+ * from reading /proc/<pid>/mem (Linux). */
+static void no_core_dumps(void)
+{
+    struct rlimit rl = { 0, 0 };
+    if (setrlimit(RLIMIT_CORE, &rl) != 0)
+        fprintf(stderr, "seald: cannot turn core dumps off: %s\n", strerror(errno));
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        fprintf(stderr, "seald: cannot turn core dumps off: %s\n", strerror(errno));
 }
 
 static void handle(int sig, void (*fn)(int))
@@ -51,20 +71,24 @@ int main(int argc, char **argv)
         { "check-config", no_argument, NULL, 't' },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
+        { "allow-core-dumps", no_argument, NULL, 'D' },
         { NULL, 0, NULL, 0 }
     };
     const char *file = SEAL_CONFDIR "/seald.conf";
-    int check = 0, version = 0, explicit_file = 0, c;
+    int check = 0, version = 0, explicit_file = 0, cores = 0, c;
     while ((c = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': file = optarg; explicit_file = 1; break;
         case 't': check = 1; break;
         case 'V': version = 1; break;
         case 'h': usage(stdout); return 0;
+        case 'D': cores = 1; break;
         default: usage(stderr); return 2;
         }
     }
     if (optind < argc) { usage(stderr); return 2; }
+    /* Before any configuration is read: plugins read keys at init. */
+    if (!cores) no_core_dumps();
 
     seal_host_t *host = seal_host_new();
     if (!host) { fprintf(stderr, "seald: out of memory\n"); return 1; }

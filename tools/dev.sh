@@ -17,7 +17,7 @@ DEPS="build-essential autoconf automake libtool libltdl-dev pkg-config
  libcurl4-gnutls-dev libsqlite3-dev check libsubunit-dev librhonabwy-dev libargon2-dev
  libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-gnutls libp11-kit-dev softhsm2
  gnutls-bin curl python3 python3-yaml python3-jsonschema python3-cryptography abigail-tools
- valgrind"
+ valgrind systemd"
 
 install_deps() {
     missing=""

@@ -343,39 +343,102 @@ END_TEST
 
 /* ---- login throttle ---- */
 
+/* A clock the test moves (milliseconds). */
+static int64_t fake_ms = 1000;
+static int64_t fake_clock(void)
+{
+    return fake_ms;
+}
+
 START_TEST(throttle_backoff)
 {
     im_ctx_t c = { .login_max_user = 3, .login_max_addr = 5, .login_delay = 2,
                    .login_max_delay = 16 };
+    const char *why;
     c.throttle = im_throttle_new();
     ck_assert_ptr_nonnull(c.throttle);
+    im_throttle_set_clock(c.throttle, fake_clock);
     for (int i = 0; i < 2; i++) {
-        im_throttle_fail(&c, IM_THR_USER, "alice");
-        ck_assert_uint_eq(im_throttle_wait(&c, IM_THR_USER, "alice"), 0);
+        im_throttle_failed(&c, "alice", "192.0.2.1");
+        ck_assert_uint_eq(im_throttle_check(&c, "alice", "192.0.2.1", &why), 0);
     }
-    im_throttle_fail(&c, IM_THR_USER, "alice");       /* the 3rd: 2 s */
-    unsigned w = im_throttle_wait(&c, IM_THR_USER, "alice");
-    ck_assert(w >= 1 && w <= 2);
-    im_throttle_fail(&c, IM_THR_USER, "alice");       /* 4 s */
-    w = im_throttle_wait(&c, IM_THR_USER, "alice");
-    ck_assert(w >= 3 && w <= 4);
-    for (int i = 0; i < 10; i++)                       /* doubling, capped at 16 */
-        im_throttle_fail(&c, IM_THR_USER, "alice");
-    w = im_throttle_wait(&c, IM_THR_USER, "alice");
-    ck_assert(w >= 15 && w <= 16);
-    /* other names and the address table are separate */
-    ck_assert_uint_eq(im_throttle_wait(&c, IM_THR_USER, "bob"), 0);
-    ck_assert_uint_eq(im_throttle_wait(&c, IM_THR_ADDR, "alice"), 0);
-    /* a success clears the name */
-    im_throttle_ok(&c, IM_THR_USER, "alice");
-    ck_assert_uint_eq(im_throttle_wait(&c, IM_THR_USER, "alice"), 0);
+    im_throttle_failed(&c, "alice", "192.0.2.1");       /* the 3rd: 2 s */
+    ck_assert_uint_eq(im_throttle_check(&c, "alice", "192.0.2.1", &why), 2);
+    fake_ms += 1500;
+    ck_assert_uint_eq(im_throttle_check(&c, "alice", "192.0.2.1", &why), 1);
+    im_throttle_failed(&c, "alice", "192.0.2.1");       /* 4 s */
+    ck_assert_uint_eq(im_throttle_check(&c, "alice", "192.0.2.1", &why), 4);
+    for (int i = 0; i < 10; i++)                        /* doubling, capped at 16 */
+        im_throttle_failed(&c, "alice", "192.0.2.1");
+    ck_assert_uint_eq(im_throttle_check(&c, "alice", "192.0.2.1", &why), 16);
+    /* other names from elsewhere are not slowed */
+    ck_assert_uint_eq(im_throttle_check(&c, "bob", "192.0.2.9", &why), 0);
+    /* a success from a known prefix clears the pair */
+    fake_ms += 16000;
+    im_throttle_succeeded(&c, "alice", "192.0.2.1");
+    ck_assert_uint_eq(im_throttle_check(&c, "alice", "192.0.2.1", &why), 0);
+    /* a quiet login_max_delay_s forgets a counter */
+    for (int i = 0; i < 3; i++)
+        im_throttle_failed(&c, "carol", "192.0.2.1");
+    ck_assert_uint_gt(im_throttle_check(&c, "carol", "192.0.2.1", &why), 0);
+    fake_ms += 16001;
+    ck_assert_uint_eq(im_throttle_check(&c, "carol", "192.0.2.1", &why), 0);
+    im_throttle_failed(&c, "carol", "192.0.2.1");
+    ck_assert_uint_eq(im_throttle_check(&c, "carol", "192.0.2.1", &why), 0);
     /* many names cost no memory: the table forgets, never grows */
     char name[32];
     for (int i = 0; i < 50000; i++) {
         snprintf(name, sizeof name, "u%d", i);
-        im_throttle_fail(&c, IM_THR_ADDR, name);
+        im_throttle_failed(&c, name, "198.51.100.7");
     }
     im_throttle_free(c.throttle);
+}
+END_TEST
+
+/* Failures from other addresses slow only the addresses that never logged
+ * in as the user (ASVS 2.2.1): the user's own client is not locked out. */
+START_TEST(throttle_no_lockout)
+{
+    im_ctx_t c = { .login_max_user = 3, .login_max_addr = 100, .login_delay = 60,
+                   .login_max_delay = 900 };
+    const char *why = NULL;
+    char peer[64];
+    c.throttle = im_throttle_new();
+    im_throttle_set_clock(c.throttle, fake_clock);
+    im_throttle_succeeded(&c, "alice", "2001:db8:1:2::10");
+    for (int i = 0; i < 40; i++) {                   /* 2 each from 20 addresses */
+        snprintf(peer, sizeof peer, "203.0.113.%d", i / 2 + 1);
+        im_throttle_failed(&c, "alice", peer);
+    }
+    /* a new address waits (the user-wide counter), capped */
+    ck_assert_uint_eq(im_throttle_check(&c, "alice", "203.0.113.200", &why), 900);
+    ck_assert_str_eq(why, "user, new address");
+    /* alice's known /64, from another interface identifier: no wait */
+    ck_assert_uint_eq(im_throttle_check(&c, "alice", "2001:db8:1:2:aaaa::1", &why), 0);
+    /* ... and failures inside the known /64 count for that /64 */
+    for (int i = 0; i < 3; i++)
+        im_throttle_failed(&c, "alice", "2001:db8:1:2::99");
+    ck_assert_uint_eq(im_throttle_check(&c, "alice", "2001:db8:1:2::10", &why), 60);
+    ck_assert_str_eq(why, "user");
+    /* the address counter is per /64 too */
+    ck_assert_uint_eq(im_throttle_check(&c, "bob", "2001:db8:1:3::1", &why), 0);
+    im_throttle_free(c.throttle);
+}
+END_TEST
+
+START_TEST(throttle_prefixes)
+{
+    char p[IM_PREFIX_MAX];
+    im_throttle_prefix("192.0.2.33", p);
+    ck_assert_str_eq(p, "192.0.2.33");
+    im_throttle_prefix("2001:db8:1:2:3:4:5:6", p);
+    ck_assert_str_eq(p, "2001:db8:1:2::/64");
+    im_throttle_prefix("::ffff:192.0.2.33", p);
+    ck_assert_str_eq(p, "192.0.2.33");
+    im_throttle_prefix("::1", p);
+    ck_assert_str_eq(p, "::/64");
+    im_throttle_prefix("-", p);
+    ck_assert_str_eq(p, "-");
 }
 END_TEST
 
@@ -392,6 +455,8 @@ int main(void)
     tcase_add_test(pure, scope_lists);
     tcase_add_test(pure, password_round_trip);
     tcase_add_test(pure, throttle_backoff);
+    tcase_add_test(pure, throttle_no_lockout);
+    tcase_add_test(pure, throttle_prefixes);
     suite_add_tcase(s, pure);
     TCase *crypto = tcase_create("crypto");
     tcase_add_checked_fixture(crypto, host_setup, host_teardown);

@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
+#include <poll.h>
 #include <sched.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -1253,6 +1255,160 @@ START_TEST(tls_config_errors)
 }
 END_TEST
 
+/* ---- TLS versions and suites (RFC 9325) ---- */
+
+/* One TLS handshake to 127.0.0.1:p offering only prio: GnuTLS's result. */
+static int handshake_with(unsigned p, const char *prio)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    gnutls_certificate_credentials_t cred;
+    gnutls_session_t s;
+    ck_assert_int_eq(gnutls_certificate_allocate_credentials(&cred), 0);
+    ck_assert_int_eq(gnutls_init(&s, GNUTLS_CLIENT), 0);
+    ck_assert_int_eq(gnutls_priority_set_direct(s, prio, NULL), 0);
+    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
+    gnutls_transport_set_int(s, fd);
+    gnutls_handshake_set_timeout(s, 10000);
+    int rc;
+    do
+        rc = gnutls_handshake(s);
+    while (rc < 0 && !gnutls_error_is_fatal(rc));
+    if (rc == 0)
+        gnutls_bye(s, GNUTLS_SHUT_WR);
+    gnutls_deinit(s);
+    gnutls_certificate_free_credentials(cred);
+    close(fd);
+    return rc;
+}
+
+/* The default priorities: TLS 1.2 with AEAD suites only (RFC 9325 4.2). */
+START_TEST(tls12_aead_only)
+{
+    char block[1024];
+    snprintf(block, sizeof block,
+             "{ \"listen\": [\"127.0.0.1:0\"], \"threads\": 2,"
+             "  \"tls\": { \"cert\": \"%s\", \"key\": \"%s\" } }", pf("server.pem"), pf("server.key"));
+    start_host(block, 0);
+    const char *tls12 = "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:";
+    char prio[256];
+    snprintf(prio, sizeof prio, "%s+AES-128-CBC:+AES-256-CBC", tls12);
+    ck_assert_int_lt(handshake_with(port, prio), 0);
+    snprintf(prio, sizeof prio, "%s+AES-128-GCM", tls12);
+    ck_assert_int_eq(handshake_with(port, prio), 0);
+    snprintf(prio, sizeof prio, "%s+CHACHA20-POLY1305", tls12);
+    ck_assert_int_eq(handshake_with(port, prio), 0);
+    ck_assert_int_eq(handshake_with(port, "NORMAL:-VERS-ALL:+VERS-TLS1.3"), 0);
+    ck_assert_int_lt(handshake_with(port, "NORMAL:-VERS-ALL:+VERS-TLS1.1"), 0);
+}
+END_TEST
+
+/* A one-connection TLS server on 127.0.0.1 with the test server
+ * certificate and priorities prio; answers one HTTP request with 200. */
+typedef struct tls_srv {
+    int fd;
+    unsigned port;
+    const char *prio;
+    int rc;                 /* the handshake's result */
+    pthread_t t;
+} tls_srv_t;
+
+static void *tls_srv_run(void *arg)
+{
+    tls_srv_t *v = arg;
+    v->rc = GNUTLS_E_TIMEDOUT;
+    struct pollfd pf1 = { .fd = v->fd, .events = POLLIN };
+    if (poll(&pf1, 1, 20000) != 1)
+        return NULL;
+    int c = accept(v->fd, NULL, NULL);
+    if (c < 0)
+        return NULL;
+    gnutls_certificate_credentials_t cred;
+    gnutls_session_t s;
+    gnutls_certificate_allocate_credentials(&cred);
+    gnutls_certificate_set_x509_key_file(cred, pf("server.pem"), pf("server.key"),
+                                         GNUTLS_X509_FMT_PEM);
+    gnutls_init(&s, GNUTLS_SERVER);
+    gnutls_priority_set_direct(s, v->prio, NULL);
+    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
+    gnutls_transport_set_int(s, c);
+    gnutls_handshake_set_timeout(s, 10000);
+    int rc;
+    do
+        rc = gnutls_handshake(s);
+    while (rc < 0 && !gnutls_error_is_fatal(rc));
+    v->rc = rc;
+    if (rc == 0) {
+        char buf[4096];
+        size_t got = 0;
+        while (got < sizeof buf - 1) {
+            ssize_t n = gnutls_record_recv(s, buf + got, sizeof buf - 1 - got);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+            buf[got] = '\0';
+            if (strstr(buf, "\r\n\r\n"))
+                break;
+        }
+        static const char ans[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                                  "Connection: close\r\n\r\nok";
+        gnutls_record_send(s, ans, sizeof ans - 1);
+        gnutls_bye(s, GNUTLS_SHUT_WR);
+    }
+    gnutls_deinit(s);
+    gnutls_certificate_free_credentials(cred);
+    close(c);
+    return NULL;
+}
+
+static void tls_srv_start(tls_srv_t *v, const char *prio)
+{
+    v->prio = prio;
+    v->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof sa;
+    ck_assert_int_eq(bind(v->fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(v->fd, 4), 0);
+    ck_assert_int_eq(getsockname(v->fd, (struct sockaddr *)&sa, &sl), 0);
+    v->port = ntohs(sa.sin_port);
+    ck_assert_int_eq(pthread_create(&v->t, NULL, tls_srv_run, v), 0);
+}
+
+/* seal_http_call to such a server: the call's status, the server's
+ * handshake result in *hs. */
+static seal_status_t call_tls_srv(const char *prio, int *hs)
+{
+    tls_srv_t v;
+    tls_srv_start(&v, prio);
+    char u[128];
+    snprintf(u, sizeof u, "https://127.0.0.1:%u/", v.port);
+    call_wait_t w;
+    wait_init(&w);
+    seal_http_call_t c = { .struct_size = sizeof c, .url = u, .ca_file = pf("ca.pem") };
+    ck_assert_int_eq(seal_http_call(tp_self, &c, on_done, &w), SEAL_OK);
+    ck_assert(wait_done(&w, 30));
+    pthread_join(v.t, NULL);
+    close(v.fd);
+    *hs = v.rc;
+    return w.st;
+}
+
+/* Outbound calls: TLS 1.2 at least (RFC 9325 3.1.1). */
+START_TEST(outbound_tls12_at_least)
+{
+    start_host("{ \"listen\": [\"127.0.0.1:0\"], \"threads\": 2 }", 0);
+    int hs;
+    ck_assert_int_eq(call_tls_srv("NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM", &hs),
+                     SEAL_OK);
+    ck_assert_int_eq(hs, 0);
+    ck_assert_int_ne(call_tls_srv("NORMAL:-VERS-ALL:+VERS-TLS1.1:+VERS-TLS1.0", &hs), SEAL_OK);
+    ck_assert_int_lt(hs, 0);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -1288,6 +1444,8 @@ static Suite *http_suite(void)
     tcase_add_test(tls, mtls_off_needs_the_hook);
     tcase_add_test(tls, certificate_principals);
     tcase_add_test(tls, tls_config_errors);
+    tcase_add_test(tls, tls12_aead_only);
+    tcase_add_test(tls, outbound_tls12_at_least);
     suite_add_tcase(s, tls);
     return s;
 }

@@ -32,8 +32,10 @@ static seal_status_t store_problem(seal_request_t *req, seal_status_t st)
     if (st == SEAL_E_UNSUPPORTED)
         return seal_response_problem(req, 501, NULL, "group master keys are not enabled on "
                                      "this GMS (gm has no \"gmk\" block)", NULL, 0);
-    if (st == SEAL_E_AGAIN || st == SEAL_E_TIMEOUT)
+    if (st == SEAL_E_AGAIN || st == SEAL_E_TIMEOUT) {
+        seal_response_header(req, "Retry-After", "5");   /* busy store or full disk */
         return seal_response_problem(req, 503, NULL, "the store is busy; try again", NULL, 0);
+    }
     return seal_response_problem(req, 500, NULL, "internal error", NULL, 0);
 }
 

@@ -64,6 +64,7 @@ static seal_status_t reply(seal_request_t *req, seal_status_t st, unsigned ok_st
     } else if (st == SEAL_E_NOTFOUND) {
         r = seal_response_problem(req, 404, "RESOURCE_NOT_FOUND", what, NULL, 0);
     } else if (st == SEAL_E_AGAIN) {
+        seal_response_header(req, "Retry-After", "5");   /* busy store or full disk */
         r = seal_response_problem(req, 503, NULL, "busy, try again", NULL, 0);
     } else {
         r = seal_response_problem(req, 500, NULL, seal_strerror(st), NULL, 0);

@@ -135,6 +135,7 @@ static seal_status_t fail_status(call_t *c, seal_status_t st, const char *identi
         return fail(c, 400, "not an acceptable identity or time");
     case SEAL_E_AGAIN:
     case SEAL_E_IO:
+        seal_response_header(c->req, "Retry-After", "5");   /* busy store or full disk */
         return fail(c, 503, "the key management store is unavailable; retry later");
     default:
         seal_log(c->u->self, SEAL_LOG_ERR, "key management failed: %s", seal_strerror(st));

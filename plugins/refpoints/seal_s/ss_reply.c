@@ -61,7 +61,11 @@ seal_status_t ss_reply_status(seal_request_t *req, seal_status_t st, const char 
     case SEAL_E_INVAL:
         return seal_response_problem(req, 400, "INVALID_MSG_FORMAT", what, NULL, 0);
     case SEAL_E_AGAIN:
-        return seal_response_problem(req, 503, NULL, "busy, try again", NULL, 0);
+        /* A busy store or a full disk (the store's log says which): the
+         * same request can succeed later (RFC 9110 15.6.4, 10.2.3). */
+        seal_response_header(req, "Retry-After", "5");
+        return seal_response_problem(req, 503, NULL, "temporarily unavailable, try again",
+                                     NULL, 0);
     default:
         return seal_response_problem(req, 500, NULL, seal_strerror(st), NULL, 0);
     }

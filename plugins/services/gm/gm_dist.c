@@ -286,9 +286,10 @@ static int found(const char *key, const char *json, size_t len, uint64_t rev, vo
 }
 
 /* In the chunk's transaction: when no chunk of the generation is left,
- * marks the GMK done and drops its wrapped copy. */
+ * marks the GMK done and drops its wrapped copy (*finished: the caller
+ * logs it once the transaction committed). */
 static seal_status_t maybe_finish(gmk_ctx_t *g, seal_store_txn_t *txn, const char *gid,
-                                  uint64_t gen)
+                                  uint64_t gen, int *finished)
 {
     char prefix[128];
     int more = 0;
@@ -315,9 +316,7 @@ static seal_status_t maybe_finish(gmk_ctx_t *g, seal_store_txn_t *txn, const cha
         else
             st = seal_store_put(g->self, txn, GMK_NS_STATE, gid, text, len, rev, NULL, 0, NULL);
         free(text);
-        if (st == SEAL_OK)
-            seal_log(g->self, SEAL_LOG_INFO, "group %s: GMK generation %llu distributed", gid,
-                     (unsigned long long)gen);
+        *finished = st == SEAL_OK;
     }
     json_object_put(o);
     return st;
@@ -400,6 +399,7 @@ static int process(gmk_ctx_t *g, wcache_t *c, const char *key)
     explicit_bzero(&k, sizeof k);
 
     seal_store_txn_t *txn = NULL;
+    int finished = 0;
     if (rc == DONE && (st = seal_store_txn_begin(g->self, &txn)) != SEAL_OK)
         rc = RETRY;
     if (rc == DONE) {
@@ -414,7 +414,7 @@ static int process(gmk_ctx_t *g, wcache_t *c, const char *key)
                                     msgs[i].len, SEAL_REV_ANY, terms, 2, NULL);
             }
             if (st == SEAL_OK)
-                st = maybe_finish(g, txn, gid, gen);
+                st = maybe_finish(g, txn, gid, gen, &finished);
             if (st == SEAL_OK) {
                 st = seal_store_txn_commit(txn);
             } else {
@@ -426,6 +426,9 @@ static int process(gmk_ctx_t *g, wcache_t *c, const char *key)
                          seal_strerror(st));
                 rc = RETRY;
             } else {
+                if (finished)
+                    seal_log(g->self, SEAL_LOG_INFO, "group %s: GMK generation %llu distributed",
+                             gid, (unsigned long long)gen);
                 pthread_mutex_lock(&g->mu);
                 g->built += nm;
                 g->chunks_done++;

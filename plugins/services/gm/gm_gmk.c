@@ -248,10 +248,28 @@ void gm_gmk_free(gmk_ctx_t *g)
     free(g);
 }
 
+/* The GMK that this thread's rekey made in the caller's transaction, told
+ * only once that transaction committed: gm.c calls gm_gmk_kick after the
+ * commit (and only then), so a GMK undone by a failed commit (a full disk)
+ * is never logged as made. Each rekey clears it first. */
+static _Thread_local struct {
+    int set;
+    char id[64];
+    unsigned long long gen;
+    size_t members;
+    int skipped;
+} made;
+
 void gm_gmk_kick(gmk_ctx_t *g)
 {
     if (!g || !g->enabled)
         return;
+    if (made.set) {
+        made.set = 0;
+        seal_log(g->self, SEAL_LOG_INFO, "group %s: GMK generation %llu for %zu member(s)%s",
+                 made.id, made.gen, made.members,
+                 made.skipped ? " (some members have no VAL user identity and get none)" : "");
+    }
     pthread_mutex_lock(&g->mu);
     g->dirty = 1;
     pthread_cond_broadcast(&g->cv);
@@ -546,6 +564,7 @@ seal_status_t gm_gmk_on_change(gmk_ctx_t *g, seal_store_txn_t *txn, const char *
                                const gm_facts_t *before, const gm_facts_t *after, int *kick)
 {
     *kick = 0;
+    made.set = 0;
     if (!g || !g->enabled)
         return SEAL_OK;
     if (before && after && same_users(before, after))
@@ -592,9 +611,11 @@ seal_status_t gm_gmk_on_change(gmk_ctx_t *g, seal_store_txn_t *txn, const char *
     explicit_bzero(gmk, sizeof gmk);
     if (st == SEAL_OK) {
         *kick = chunks > 0;
-        seal_log(g->self, SEAL_LOG_INFO, "group %s: GMK generation %llu for %zu member(s)%s",
-                 id, (unsigned long long)gen, members,
-                 skipped ? " (some members have no VAL user identity and get none)" : "");
+        made.set = chunks > 0;   /* logged by gm_gmk_kick, after the commit */
+        snprintf(made.id, sizeof made.id, "%s", id);
+        made.gen = (unsigned long long)gen;
+        made.members = members;
+        made.skipped = skipped > 0;
     }
     return st;
 }

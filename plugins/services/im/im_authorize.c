@@ -147,30 +147,36 @@ seal_status_t im_authorize_login(void *user, const seal_im_param_t *params, size
         password = "";
     if (!peer)
         peer = "-";
-    unsigned wu = im_throttle_wait(c, IM_THR_USER, username);
-    unsigned wa = im_throttle_wait(c, IM_THR_ADDR, peer);
-    if (wu || wa) {
+    const char *why;
+    unsigned wait = im_throttle_check(c, username, peer, &why);
+    if (wait) {
         im_err(err, "temporarily_unavailable", 429, "too many failed logins: try again in %u s",
-               wu > wa ? wu : wa);
-        err->retry_after = wu > wa ? wu : wa;
-        seal_log(c->self, SEAL_LOG_NOTICE, "login throttled (%s)", wu ? "user" : "address");
+               wait);
+        err->retry_after = wait;
+        seal_log(c->self, SEAL_LOG_NOTICE, "login throttled (%s)", why);
         return SEAL_E_AGAIN;
     }
     struct json_object *u = im_user_login(c, username, password);
     if (!u) {
-        im_throttle_fail(c, IM_THR_USER, username);
-        im_throttle_fail(c, IM_THR_ADDR, peer);
+        im_throttle_failed(c, username, peer);
         im_err(err, "access_denied", 401, "wrong user name or password");
         seal_log(c->self, SEAL_LOG_NOTICE, "failed login from %s", peer);
         return SEAL_E_UNAUTH;
     }
-    im_throttle_ok(c, IM_THR_USER, username);
+    im_throttle_succeeded(c, username, peer);
     st = code_new(c, params, n, u, code);
-    if (st == SEAL_OK)
+    if (st == SEAL_OK) {
         seal_log(c->self, SEAL_LOG_INFO, "user %s logged in for client %s",
                  im_jstr(u, "user_id"), im_param(params, n, "client_id"));
-    else
+    } else if (st == SEAL_E_AGAIN) {
+        /* A busy store or a full disk (RFC 6749 4.1.2.1); not SEAL_E_AGAIN
+         * to the binding, which answers that as the login throttle. */
+        im_err(err, "temporarily_unavailable", 503, "the authorization code could not be "
+               "stored: try again");
+        st = SEAL_E_IO;
+    } else {
         im_err(err, "server_error", 500, "the authorization code could not be stored");
+    }
     json_object_put(u);
     im_sweep_maybe(c);
     return st;

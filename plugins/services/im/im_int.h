@@ -177,12 +177,18 @@ int im_pkce_s256_check(seal_plugin_t *self, const char *verifier, const char *ch
 /* ---- im_throttle.c (in memory) ---- */
 im_throttle_t *im_throttle_new(void);
 void im_throttle_free(im_throttle_t *t);
-/* Seconds to wait before the next attempt for (kind, key), 0 if allowed. */
-unsigned im_throttle_wait(im_ctx_t *c, int kind, const char *key);
-void im_throttle_fail(im_ctx_t *c, int kind, const char *key);
-void im_throttle_ok(im_ctx_t *c, int kind, const char *key);
-#define IM_THR_USER 0
-#define IM_THR_ADDR 1
+/* Seconds (at most login_max_delay_s) before user may try to log in from
+ * peer (a numeric address), 0 if now; *why names the limit that applies
+ * ("user", "address", "user, new address"). */
+unsigned im_throttle_check(im_ctx_t *c, const char *user, const char *peer, const char **why);
+void im_throttle_failed(im_ctx_t *c, const char *user, const char *peer);
+void im_throttle_succeeded(im_ctx_t *c, const char *user, const char *peer);
+/* The prefix an address counts by: IPv4 as is, IPv6 its /64 ("a:b:c:d::/64"),
+ * IPv4-mapped IPv6 as IPv4, anything else as is (truncated). */
+#define IM_PREFIX_MAX 64
+void im_throttle_prefix(const char *peer, char out[IM_PREFIX_MAX]);
+/* Tests: the millisecond clock (default CLOCK_MONOTONIC; NULL restores it). */
+void im_throttle_set_clock(im_throttle_t *t, int64_t (*clock_ms)(void));
 
 /* ---- im_clients.c ---- */
 /* Authenticates the caller of the token/revocation/introspection endpoint:

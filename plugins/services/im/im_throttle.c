@@ -1,39 +1,80 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Login throttling per user name and per client address: after
- * login_max_failures (resp. login_max_failures_address) consecutive
- * failures, each further failure makes the next attempt wait
- * login_delay_s * 2^(failures - max), at most login_max_delay_s. While it
- * waits, even the right password is refused, or guessing would only be
- * slowed by the network. A quiet period of login_max_delay_s forgets the
- * failures; a success resets the user's count (not the address's: one
- * known password must not clear an address that guesses others).
+/* Login throttling that slows guessing without locking the user out
+ * (OWASP ASVS 2.2.1; NIST SP 800-63B 5.2.2: rate limiting, not lockout).
+ * A client address counts by its prefix: the IPv4 address (/32), the /64
+ * of an IPv6 address (one subscriber usually holds a whole /64, RFC 6177;
+ * counting single IPv6 addresses would give a guesser 2^64 fresh
+ * counters), an IPv4-mapped IPv6 address as the IPv4 address. Three
+ * counters, each with its own threshold:
  *
- * State is in memory, per process: a restart forgets it, and instances
- * behind a load balancer count separately. The tables are fixed-size and
- * set-associative, so a flood of names or addresses costs no memory (a full
- * set forgets its least recent entry); keys are hashed with a per-process
- * random seed so nobody can aim collisions at a victim's slot. */
+ *   (user, prefix)  login_max_failures: one place guessing one user's
+ *                   password. It never touches the user's other addresses.
+ *   prefix          login_max_failures_address: one place guessing over
+ *                   many user names.
+ *   user            login_max_failures, failures from everywhere: a guess
+ *                   spread over many addresses. It only slows prefixes that
+ *                   have not logged in successfully as this user in the
+ *                   last KNOWN_MS ("first login on a device", ASVS 2.2.1),
+ *                   so strangers failing for alice do not stop alice's own
+ *                   client from logging in.
+ *
+ * Past its threshold, each further failure makes the next attempt there
+ * wait login_delay_s * 2^(failures - threshold), never more than
+ * login_max_delay_s. While it waits, even the right password is refused,
+ * or guessing would only be slowed by the network. A counter quiet for
+ * login_max_delay_s is forgotten. A success clears its (user, prefix)
+ * counter and marks the prefix known for the user; it clears neither the
+ * prefix's counter (one known password must not clear an address that
+ * guesses others) nor the user's (a guesser spread over addresses would
+ * get a fresh allowance each time the user logs in; the user's own known
+ * prefixes are not slowed by it anyway).
+ *
+ * Times are CLOCK_MONOTONIC milliseconds: a wall-clock step can neither
+ * lengthen a wait beyond login_max_delay_s nor shorten it.
+ *
+ * State is in memory, per process: a restart forgets it (every prefix is
+ * new again), and instances behind a load balancer count separately. The
+ * tables are fixed-size and set-associative, so a flood of names or
+ * addresses costs no memory (a full set forgets its least recent entry);
+ * keys are hashed with a per-process random seed so nobody can aim
+ * collisions at a victim's slot. Known prefixes have their own table, which
+ * only a successful login writes to. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include "im_int.h"
 
-#define SETS 1024
+#define SETS 4096
 #define WAYS 4
+/* How long a successful login keeps its prefix known for the user. */
+#define KNOWN_MS (30 * 86400 * INT64_C(1000))
+
+enum { PAIR, ADDR, USER, KNOWN, KINDS };
 
 typedef struct entry {
     uint64_t h;            /* 0: empty */
     uint32_t failures;
-    int64_t last;          /* last failure */
-    int64_t until;         /* no attempt before */
+    int64_t last;          /* last failure (KNOWN: last success), ms */
+    int64_t until;         /* no attempt before, ms */
 } entry_t;
 
 struct im_throttle {
     pthread_mutex_t mu;
     uint64_t seed[2];
-    entry_t e[2][SETS][WAYS];
+    int64_t (*clock)(void);
+    entry_t e[KINDS][SETS][WAYS];
 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 im_throttle_t *im_throttle_new(void)
 {
@@ -50,6 +91,7 @@ im_throttle_t *im_throttle_new(void)
         if (n > 0)
             got += (size_t)n;
     }
+    t->clock = mono_ms;
     pthread_mutex_init(&t->mu, NULL);
     return t;
 }
@@ -62,14 +104,49 @@ void im_throttle_free(im_throttle_t *t)
     free(t);
 }
 
-/* A keyed 64-bit mix (not a MAC, just unpredictable to outsiders). */
-static uint64_t hash_key(const im_throttle_t *t, int kind, const char *key)
+void im_throttle_set_clock(im_throttle_t *t, int64_t (*clock_ms)(void))
+{
+    t->clock = clock_ms ? clock_ms : mono_ms;
+}
+
+void im_throttle_prefix(const char *peer, char out[IM_PREFIX_MAX])
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, peer, &a4) == 1) {
+        inet_ntop(AF_INET, &a4, out, IM_PREFIX_MAX);
+    } else if (inet_pton(AF_INET6, peer, &a6) == 1) {
+        if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+            memcpy(&a4, &a6.s6_addr[12], 4);
+            inet_ntop(AF_INET, &a4, out, IM_PREFIX_MAX);
+        } else {
+            memset(&a6.s6_addr[8], 0, 8);
+            inet_ntop(AF_INET6, &a6, out, IM_PREFIX_MAX - 3);
+            strcat(out, "/64");
+        }
+    } else {
+        /* Not an IP address ("-" when the host knows none): as it is. */
+        snprintf(out, IM_PREFIX_MAX, "%s", peer);
+    }
+}
+
+/* A keyed 64-bit mix (not a MAC, just unpredictable to outsiders) of
+ * kind, a and (when not NULL) b, each with its NUL, so (a, b) pairs cannot
+ * collide by shifting the boundary. */
+static uint64_t hash_key(const im_throttle_t *t, int kind, const char *a, const char *b)
 {
     uint64_t h = t->seed[0] ^ (uint64_t)(kind + 1) * 0x9e3779b97f4a7c15ull;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ull;
-        h ^= h >> 29;
+    for (int part = 0; part < 2; part++) {
+        const char *s = part ? b : a;
+        if (!s)
+            break;
+        for (const unsigned char *p = (const unsigned char *)s;; p++) {
+            h ^= *p;
+            h *= 0x100000001b3ull;
+            h ^= h >> 29;
+            if (!*p)
+                break;
+        }
     }
     h ^= t->seed[1];
     h *= 0xbf58476d1ce4e5b9ull;
@@ -77,22 +154,23 @@ static uint64_t hash_key(const im_throttle_t *t, int kind, const char *key)
     return h ? h : 1;
 }
 
-/* The entry for key, created (evicting the least recent) when create. */
-static entry_t *find(im_throttle_t *t, int kind, const char *key, int create, int64_t now,
-                     int64_t forget)
+/* The entry for (a, b), created (evicting the least recent) when create;
+ * a counter quiet for forget ms is cleared. */
+static entry_t *find(im_throttle_t *t, int kind, const char *a, const char *b, int create,
+                     int64_t now, int64_t forget)
 {
-    uint64_t h = hash_key(t, kind, key);
+    uint64_t h = hash_key(t, kind, a, b);
     entry_t *set = t->e[kind][h % SETS];
     entry_t *victim = &set[0];
     for (int i = 0; i < WAYS; i++) {
         if (set[i].h == h) {
-            if (now - set[i].last > forget && set[i].until <= now) {
+            if (kind != KNOWN && now - set[i].last > forget && set[i].until <= now) {
                 set[i].failures = 0;   /* quiet long enough: forgotten */
                 set[i].until = 0;
             }
             return &set[i];
         }
-        if (set[i].h == 0 || set[i].last < victim->last)
+        if (set[i].h == 0 || (victim->h != 0 && set[i].last < victim->last))
             victim = &set[i];
     }
     if (!create)
@@ -102,24 +180,50 @@ static entry_t *find(im_throttle_t *t, int kind, const char *key, int create, in
     return victim;
 }
 
-unsigned im_throttle_wait(im_ctx_t *c, int kind, const char *key)
+static int64_t wait_of(im_throttle_t *t, int kind, const char *a, const char *b, int64_t now,
+                       int64_t forget)
 {
-    im_throttle_t *t = c->throttle;
-    int64_t now = im_now();
-    pthread_mutex_lock(&t->mu);
-    entry_t *e = find(t, kind, key, 0, now, c->login_max_delay);
-    unsigned wait = e && e->until > now ? (unsigned)(e->until - now) : 0;
-    pthread_mutex_unlock(&t->mu);
-    return wait;
+    entry_t *e = find(t, kind, a, b, 0, now, forget);
+    return e && e->until > now ? e->until - now : 0;
 }
 
-void im_throttle_fail(im_ctx_t *c, int kind, const char *key)
+unsigned im_throttle_check(im_ctx_t *c, const char *user, const char *peer, const char **why)
 {
     im_throttle_t *t = c->throttle;
-    int64_t now = im_now();
-    int64_t max = kind == IM_THR_USER ? c->login_max_user : c->login_max_addr;
+    char pfx[IM_PREFIX_MAX];
+    im_throttle_prefix(peer, pfx);
+    int64_t forget = c->login_max_delay * 1000;
     pthread_mutex_lock(&t->mu);
-    entry_t *e = find(t, kind, key, 1, now, c->login_max_delay);
+    int64_t now = t->clock();
+    int64_t wp = wait_of(t, PAIR, pfx, user, now, forget);
+    int64_t wa = wait_of(t, ADDR, pfx, NULL, now, forget);
+    int64_t wu = wait_of(t, USER, user, NULL, now, forget);
+    if (wu) {
+        entry_t *k = find(t, KNOWN, pfx, user, 0, now, 0);
+        if (k && now - k->last <= KNOWN_MS)
+            wu = 0;
+    }
+    pthread_mutex_unlock(&t->mu);
+    int64_t w = wp;
+    *why = "user";
+    if (wa > w) {
+        w = wa;
+        *why = "address";
+    }
+    if (wu > w) {
+        w = wu;
+        *why = "user, new address";
+    }
+    if (!w)
+        return 0;
+    /* Whole seconds for Retry-After, rounded up, within the maximum. */
+    w = (w + 999) / 1000;
+    return (unsigned)(w < c->login_max_delay ? w : c->login_max_delay);
+}
+
+/* One more failure on an entry whose threshold is max. */
+static void count(im_ctx_t *c, entry_t *e, int64_t max, int64_t now)
+{
     if (e->failures < UINT32_MAX)
         e->failures++;
     e->last = now;
@@ -129,17 +233,34 @@ void im_throttle_fail(im_ctx_t *c, int kind, const char *key)
             delay *= 2;
         if (delay > c->login_max_delay)
             delay = c->login_max_delay;
-        e->until = now + delay;
+        e->until = now + delay * 1000;
     }
+}
+
+void im_throttle_failed(im_ctx_t *c, const char *user, const char *peer)
+{
+    im_throttle_t *t = c->throttle;
+    char pfx[IM_PREFIX_MAX];
+    im_throttle_prefix(peer, pfx);
+    int64_t forget = c->login_max_delay * 1000;
+    pthread_mutex_lock(&t->mu);
+    int64_t now = t->clock();
+    count(c, find(t, PAIR, pfx, user, 1, now, forget), c->login_max_user, now);
+    count(c, find(t, ADDR, pfx, NULL, 1, now, forget), c->login_max_addr, now);
+    count(c, find(t, USER, user, NULL, 1, now, forget), c->login_max_user, now);
     pthread_mutex_unlock(&t->mu);
 }
 
-void im_throttle_ok(im_ctx_t *c, int kind, const char *key)
+void im_throttle_succeeded(im_ctx_t *c, const char *user, const char *peer)
 {
     im_throttle_t *t = c->throttle;
+    char pfx[IM_PREFIX_MAX];
+    im_throttle_prefix(peer, pfx);
     pthread_mutex_lock(&t->mu);
-    entry_t *e = find(t, kind, key, 0, im_now(), c->login_max_delay);
+    int64_t now = t->clock();
+    entry_t *e = find(t, PAIR, pfx, user, 0, now, 0);
     if (e)
         memset(e, 0, sizeof *e);
+    find(t, KNOWN, pfx, user, 1, now, 0)->last = now;
     pthread_mutex_unlock(&t->mu);
 }

