@@ -212,7 +212,7 @@ static int hex4(const unsigned char *q, const unsigned char *end, unsigned *out)
 }
 
 /* Decodes the escape at p->p (the backslash) onto the scratch stack. */
-static int unescape(parser_t *p)
+static int unescape(parser_t *p, int in_name)
 {
     const unsigned char *at = p->p;
     if (at + 1 >= p->end) {
@@ -251,8 +251,8 @@ static int unescape(parser_t *p)
             p->p += 6;
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         }
-        if (cp == 0) {
-            fail(p, SJSON_E_NUL, "\\u0000 is not accepted", at);
+        if (cp == 0 && in_name) {
+            fail(p, SJSON_E_NUL, "\\u0000 in a member name", at);
             return -1;
         }
         if (reserve(p, 4) != 0) {
@@ -345,7 +345,7 @@ static int read_string(parser_t *p, int to_scratch, const char **out, size_t *le
         if (c == '"')
             break;
         if (c == '\\') {
-            if (unescape(p) != 0)
+            if (unescape(p, to_scratch) != 0)
                 return -1;
             continue;
         }

@@ -21,9 +21,12 @@
  *   - the same member name twice in one object, at any depth (RFC 8259 4
  *     says names SHOULD be unique; RFC 7519 4 and RFC 7515 4 say a token
  *     with duplicates MUST be refused or use the last: we refuse);
- *   - \u0000 in strings and names: json-c names are C strings and most
- *     readers take values as C strings, so a NUL would let a field say less
- *     than the text (RFC 8259 9 allows limits on string contents);
+ *   - \u0000 in a member name: json-c names are C strings, so the name
+ *     would be cut (and "a\u0000x" would pass for "a"); RFC 8259 9 lets an
+ *     implementation limit string contents. In a value \u0000 is kept (the
+ *     value's length says where it ends): readers of C strings must check
+ *     json_object_get_string_len, as the SEAL-S validators and
+ *     jwt_json_str do;
  *   - anything after the value but white space, and nesting past the limit.
  * Internal to the tree (never installed); json-c only, no host API, so the
  * fuzz targets and libsealclient link it too. */
@@ -49,7 +52,7 @@ typedef enum sjson_code {
     SJSON_E_SURROGATE,  /* a \u escape leaving a lone surrogate */
     SJSON_E_ESCAPE,     /* an undefined escape, or a bad \u */
     SJSON_E_CONTROL,    /* an unescaped control character in a string */
-    SJSON_E_NUL,        /* \u0000 */
+    SJSON_E_NUL,        /* \u0000 in a member name */
     SJSON_E_NONFINITE,  /* NaN, Infinity, -Infinity */
     SJSON_E_NUMBER,     /* number grammar: leading zero, "+1", ".5", "1." */
     SJSON_E_RANGE,      /* an integer past 64 bits, a double overflow */
