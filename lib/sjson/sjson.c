@@ -4,7 +4,7 @@
  * checks cost no second pass. Decoded strings and member names live on a
  * scratch stack (offsets, since it may move): a name stays there while its
  * value is read, which is also what names the field when something fails
- * below it. */
+ * below it. The scratch memory is wiped before it is freed. */
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
@@ -141,9 +141,15 @@ static int reserve(parser_t *p, size_t n)
             return -1;
         cap *= 2;
     }
-    char *b = realloc(p->buf, cap);
+    /* Not realloc: the old block is wiped before it is freed (below). */
+    char *b = malloc(cap);
     if (!b)
         return -1;
+    if (p->buf) {
+        memcpy(b, p->buf, p->top);
+        explicit_bzero(p->buf, p->cap);
+        free(p->buf);
+    }
     p->buf = b;
     p->cap = cap;
     return 0;
@@ -766,6 +772,10 @@ struct json_object *sjson_parse(const char *text, size_t len, int max_depth,
                                                        : "data after the JSON value", p.p);
         }
     }
+    /* Decoded strings may be secrets (a JWK's "d", a password): they live
+     * on only in the values returned, which their reader wipes. */
+    if (p.buf)
+        explicit_bzero(p.buf, p.cap);
     free(p.buf);
     if (p.failed) {
         json_object_put(v);

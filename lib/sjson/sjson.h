@@ -28,6 +28,8 @@
  *     json_object_get_string_len, as the SEAL-S validators and
  *     jwt_json_str do;
  *   - anything after the value but white space, and nesting past the limit.
+ * Its own working memory (names, decoded strings) is wiped before it is
+ * freed, so a secret read from JSON lives on only in the values returned.
  * Internal to the tree (never installed); json-c only, no host API, so the
  * fuzz targets and libsealclient link it too. */
 #ifndef SEAL_SJSON_H
