@@ -229,6 +229,12 @@ START_TEST(values_decoded)
     ck_assert(json_object_is_type(m, json_type_double));
     ck_assert(json_object_get_double(m) == 1e308);
     json_object_put(v);
+    /* A pair whose code point has surrogate-like low 16 bits (U+1DA00):
+     * json-c 0.16's own reader turns it into U+FFFD (found by fuzz_sjson). */
+    v = sjson_parse("\"\\ud836\\ude00\"", 14, 0, NULL);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(json_object_get_string(v), "\xf0\x9d\xa8\x80");
+    json_object_put(v);
     /* The text of a double is kept. */
     v = sjson_parse("[1.50,1E2]", 10, 1, NULL);
     ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "[1.50,1E2]");
