@@ -18,6 +18,8 @@
 
 #include <json-c/json.h>
 
+#include "sjson/sjson.h"
+
 #include "kmc_int.h"
 
 #define ID_MAX 128
@@ -67,20 +69,15 @@ int kmc_gmuu_parse(const char *buf, size_t len, kmc_gmk_msg_t **out, size_t *n,
         return bad(err, errlen, "empty answer");
     if (len > KMC_GMUU_MAX)
         return bad(err, errlen, "answer larger than %u octets", KMC_GMUU_MAX);
-    json_tokener *tok = json_tokener_new_ex(32);
-    if (!tok)
-        return bad(err, errlen, "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    json_object *o = json_tokener_parse_ex(tok, buf, (int)len);
-    int ok = o && json_tokener_get_error(tok) == json_tokener_success &&
-             json_tokener_get_parse_end(tok) == len;
-    json_tokener_free(tok);
+    sjson_error_t je;
+    char why[SJSON_PTR_MAX + 96];
+    json_object *o = sjson_parse(buf, len, 32, &je);
     json_object *arr;
     kmc_gmk_msg_t *m = NULL;
     size_t total = 0;
     int rc = -1;
-    if (!ok) {
-        bad(err, errlen, "not JSON");
+    if (!o) {
+        bad(err, errlen, "not JSON: %s", sjson_error_text(&je, why, sizeof why));
         goto out;
     }
     arr = o;

@@ -12,6 +12,8 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "sjson/sjson.h"
+
 #include "sc_int.h"
 
 #define SC_MAX_BODY (1u << 20)   /* discovery, JWKS, tokens, login page: all small */
@@ -235,28 +237,23 @@ char *sc_url_resolve(const char *base, const char *ref)
 
 json_object *sc_json_body(sealclient_t *c, const sc_resp_t *r, const char *what)
 {
-    json_tokener *tok = json_tokener_new();
-    json_object *o = NULL;
-    if (!tok) {
+    /* lib/sjson: RFC 8259 exactly (no comments, no trailing data, UTF-8
+     * only, no member name twice: a second access_token or issuer must not
+     * replace the first unseen). */
+    sjson_error_t e;
+    char why[SJSON_PTR_MAX + 96];
+    json_object *o = sjson_parse(r->body, r->len, 32, &e);
+    if (!o && e.code == SJSON_E_NOMEM) {
         sc_fail(c, SEALCLIENT_E_NOMEM, "out of memory");
-        return NULL;
-    }
-    /* strict: no comments, no trailing garbage */
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    o = json_tokener_parse_ex(tok, r->body, (int)r->len);
-    if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-        json_tokener_get_parse_end(tok) != r->len) {
-        json_object_put(o);
-        o = NULL;
-        sc_fail(c, SEALCLIENT_E_PROTOCOL, "%s: HTTP %ld with a body that is not JSON", what,
-                r->status);
+    } else if (!o && e.code != SJSON_OK) {
+        sc_fail(c, SEALCLIENT_E_PROTOCOL, "%s: HTTP %ld with a body that is not JSON: %s", what,
+                r->status, sjson_error_text(&e, why, sizeof why));
     } else if (!json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         o = NULL;
         sc_fail(c, SEALCLIENT_E_PROTOCOL, "%s: HTTP %ld with JSON that is not an object", what,
                 r->status);
     }
-    json_tokener_free(tok);
     return o;
 }
 
@@ -272,13 +269,8 @@ static void clean(char *dst, size_t n, const char *src)
 int sc_oauth_error(sealclient_t *c, const sc_resp_t *r, const char *what)
 {
     json_object *o = NULL, *e = NULL, *d = NULL;
-    if (r->len && r->body[0] == '{') {
-        json_tokener *tok = json_tokener_new();
-        if (tok) {
-            o = json_tokener_parse_ex(tok, r->body, (int)r->len);
-            json_tokener_free(tok);
-        }
-    }
+    if (r->len && r->body[0] == '{')
+        o = sjson_parse(r->body, r->len, 8, NULL);
     if (o && json_object_object_get_ex(o, "error", &e) && json_object_is_type(e, json_type_string)) {
         char err[64], desc[256] = "";
         clean(err, sizeof err, json_object_get_string(e));

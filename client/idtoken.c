@@ -2,7 +2,8 @@
 /* ID token validation (OpenID Connect Core 1.0 3.1.3.7; TS 33.434 A.2.1 /
  * TS 33.180 B.11): the signature through jws.c, then the JOSE header (no
  * "crit", not an access token) and the claims iss, aud (and azp), exp and
- * iat with at most 30 s leeway, nbf, nonce and sub. No I/O: the caller
+ * iat with at most 30 s leeway, nbf, nonce and sub, both read strictly
+ * (lib/sjson) from the signed bytes themselves. No I/O: the caller
  * supplies the JWKS text. */
 #include "config.h"
 
@@ -13,25 +14,36 @@
 
 #include <json-c/json.h>
 
+#include "b64url/b64url.h"
+#include "sjson/sjson.h"
 #include "sc_int.h"
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
 
-static json_object *parse_obj(const char *s)
+/* Part i (0: JOSE header, 1: claims) of the compact JWS as it was signed,
+ * decoded and read strictly (lib/sjson): rhonabwy's jansson keeps the last
+ * of two members of one name, so its re-serialized claims could hide a
+ * duplicate; RFC 7519 4 says to refuse such a token. NULL unless an
+ * object. */
+static json_object *raw_part(const char *token, int i)
 {
-    json_tokener *tok = json_tokener_new();
-    json_object *o = NULL;
-    if (!tok)
+    const char *s = token;
+    for (int k = 0; k < i && s; k++)
+        if ((s = strchr(s, '.')))
+            s++;
+    const char *end = s ? strchr(s, '.') : NULL;
+    if (!end)
         return NULL;
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    size_t n = strlen(s);
-    o = json_tokener_parse_ex(tok, s, (int)n);
-    if (o && (json_tokener_get_error(tok) != json_tokener_success ||
-              json_tokener_get_parse_end(tok) != n || !json_object_is_type(o, json_type_object))) {
+    size_t n = (size_t)(end - s), cap = n / 4 * 3 + 3, len = 0;
+    uint8_t *buf = malloc(cap);
+    json_object *o = NULL;
+    if (buf && b64url_decode(s, n, buf, cap, &len) == 0)
+        o = sjson_parse((const char *)buf, len, 32, NULL);
+    free(buf);
+    if (o && !json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         o = NULL;
     }
-    json_tokener_free(tok);
     return o;
 }
 
@@ -71,15 +83,15 @@ int sc_idtoken_verify(const char *token, const char *jwks_json, const sc_idt_exp
     *sub_out = NULL;
     if (sc_jws_verify(token, jwks_json, &hdr_s, &claims_s, unknown_kid, err, errlen) < 0)
         return -1;
-    if (!(hdr = parse_obj(hdr_s)))
-        FAIL("bad JOSE header");
+    if (!(hdr = raw_part(token, 0)))
+        FAIL("bad JOSE header (not a strict JSON object)");
     if (json_object_object_get_ex(hdr, "crit", NULL))
         FAIL("JOSE header has critical extensions we do not understand");
     const char *typ = str_claim(hdr, "typ");
     if (typ && strcasecmp(typ, "at+jwt") == 0)
         FAIL("an access token, not an ID token");
-    if (!(cl = parse_obj(claims_s)))
-        FAIL("claims are not a JSON object");
+    if (!(cl = raw_part(token, 1)))
+        FAIL("claims are not a strict JSON object (duplicate names are refused)");
     const char *iss = str_claim(cl, "iss");
     if (!iss || strcmp(iss, e->issuer) != 0)
         FAIL("iss is not %s", e->issuer);

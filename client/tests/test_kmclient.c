@@ -454,6 +454,11 @@ START_TEST(gmuu_lists)
         "[{\"id\":\"a/b\",\"iMessage\":\"AQ==\"}]", "[{\"id\":\"\",\"iMessage\":\"AQ==\"}]",
         "[{\"id\":\"a\",\"iMessage\":\"\"}]", "[{\"id\":\"a\",\"iMessage\":\"A Q==\"}]",
         "[{\"id\":\"a\",\"iMessage\":7}]", "[] trailing", "[{\"id\":\"a\\u0000\",\"iMessage\":\"AQ==\"}]",
+        /* strict JSON (lib/sjson): a member twice, a lone surrogate, bad UTF-8 */
+        "[{\"id\":\"a\",\"id\":\"b\",\"iMessage\":\"AQ==\"}]",
+        "{\"messages\":[],\"messages\":[{\"id\":\"a\",\"iMessage\":\"AQ==\"}]}",
+        "[{\"id\":\"a\",\"iMessage\":\"AQ==\",\"valGroupId\":\"\\udc00\"}]",
+        "[{\"id\":\"a\",\"iMessage\":\"AQ==\",\"valGroupId\":\"\xc0\xaf\"}]",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';

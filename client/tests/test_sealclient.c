@@ -288,6 +288,51 @@ START_TEST(idtoken_checks)
 }
 END_TEST
 
+/* Signs the claims text as it is (rhonabwy's JWT setter would read it
+ * through jansson first, which keeps the last of two members). */
+static char *sign_raw(jwk_t *priv, const char *claims_text)
+{
+    jws_t *jws;
+    ck_assert_int_eq(r_jws_init(&jws), RHN_OK);
+    ck_assert_int_eq(r_jws_set_alg(jws, R_JWA_ALG_ES256), RHN_OK);
+    ck_assert_int_eq(r_jws_set_payload(jws, (const unsigned char *)claims_text,
+                                       strlen(claims_text)), RHN_OK);
+    char *t = r_jws_serialize(jws, priv, 0);
+    ck_assert_ptr_nonnull(t);
+    char *out = strdup(t);
+    r_free(t);
+    r_jws_free(jws);
+    return out;
+}
+
+/* RFC 7519 4: a claim set with a member name twice is refused, even with
+ * a good signature; so is one that is not strict JSON. */
+START_TEST(idtoken_strict_claims)
+{
+    keys_t k = gen(R_KEY_TYPE_EC, "k1");
+    char *jwks = jwks_of(k.pub, NULL);
+    int64_t now = time(NULL);
+    char c[512];
+    const char *extra[] = { NULL, "\"sub\":\"mallory\"", "\"nonce\":\"n2\"", "\"x\":\"\\ud800\"",
+                            "\"x\":NaN", "\"x\":{\"y\":1,\"y\":1}" };
+    for (size_t i = 0; i < sizeof extra / sizeof *extra; i++) {
+        snprintf(c, sizeof c, "{\"iss\":\"%s\",\"sub\":\"alice\",\"aud\":\"%s\",\"exp\":%lld,"
+                 "\"iat\":%lld,\"nonce\":\"n1\"%s%s}", ISS, CID, (long long)now + 300,
+                 (long long)now, extra[i] ? "," : "", extra[i] ? extra[i] : "");
+        char *t = sign_raw(k.priv, c);
+        if (i >= 3)     /* jansson refuses these too, with its own words */
+            EXPECT(t, jwks, "n1", now, -1, "");
+        else if (extra[i])
+            EXPECT(t, jwks, "n1", now, -1, "strict");
+        else
+            EXPECT(t, jwks, "n1", now, 0, "ok");
+        free(t);
+    }
+    free(jwks);
+    keys_free(&k);
+}
+END_TEST
+
 static char *b64(const char *s)
 {
     return sc_b64url((const uint8_t *)s, strlen(s));
@@ -530,6 +575,7 @@ static Suite *suite(void)
     tcase_add_test(t, html_login_form);
     tcase_add_test(t, html_odd_pages);
     tcase_add_test(t, idtoken_checks);
+    tcase_add_test(t, idtoken_strict_claims);
     tcase_add_test(t, idtoken_bad_algorithms);
     tcase_add_test(t, store_mode_and_refusal);
     tcase_add_test(t, options_refused);

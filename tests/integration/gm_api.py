@@ -206,7 +206,8 @@ def test_location(c):
     # json-c would clamp this integer silently: refused instead.
     r = c("POST", BASE, b'{"valGroupId":"big","locInfo":{"userLocation":'
           b'{"x":123456789012345678901234567890}}}', {"Content-Type": "application/json"})
-    check(r.status == 400 and "64-bit" in r.json().get("detail", ""), "integer overflow: %r" % r)
+    check(r.status == 400 and "64-bit" in problem_params(r).get("/locInfo/userLocation/x", ""),
+          "integer overflow: %r" % r)
 
 
 def test_get(c, doc_id):

@@ -427,8 +427,13 @@ START_TEST(header_and_signature_checks)
         { "{\"kid\":\"k\",\"typ\":\"at+jwt\"}", JWT_E_ALG },
         { "{\"alg\":\"HS256\",\"kid\":\"k\",\"typ\":\"at+jwt\"}", JWT_E_ALG },
         { "{\"alg\":\"none\",\"kid\":\"k\",\"typ\":\"at+jwt\"}", JWT_E_ALG },
-        /* jansson keeps the last duplicate "alg", json-c too: both see HS256. */
-        { "{\"alg\":\"ES256\",\"alg\":\"HS256\",\"kid\":\"k\",\"typ\":\"at+jwt\"}", JWT_E_ALG },
+        /* A duplicate header member (jansson and json-c keep the last one):
+         * refused before anything reads it (RFC 7515 4). */
+        { "{\"alg\":\"ES256\",\"alg\":\"HS256\",\"kid\":\"k\",\"typ\":\"at+jwt\"}",
+          JWT_E_MALFORMED },
+        { "{\"alg\":\"ES256\",\"kid\":\"k\",\"kid\":\"k\",\"typ\":\"at+jwt\"}",
+          JWT_E_MALFORMED },
+        { "{\"alg\":\"ES256\",\"kid\":\"k\\ud800\",\"typ\":\"at+jwt\"}", JWT_E_MALFORMED },
         { "[\"ES256\"]", JWT_E_MALFORMED },
     };
     for (size_t i = 0; i < sizeof hs / sizeof *hs; i++) {
@@ -471,6 +476,59 @@ START_TEST(header_and_signature_checks)
     free(c);
     kp_free(&k);
     kp_free(&e);
+}
+END_TEST
+
+/* RFC 7519 4: a claim set with a duplicate claim name must be refused,
+ * even signed with the right key; the same for text that is not strict
+ * JSON. A key set with a duplicate member is not read either. */
+START_TEST(strict_json_in_claims_and_key_sets)
+{
+    kp_t k = gen(R_KEY_TYPE_EC, "k");
+    const char *h = "{\"alg\":\"ES256\",\"kid\":\"k\",\"typ\":\"at+jwt\"}";
+    char claims[512];
+    const char *const bad[] = {
+        "\"sub\":\"alice\",\"sub\":\"mallory\"",
+        "\"sub\":\"alice\",\"scope\":\"openid\",\"scope\":\"seal.gm openid\"",
+        "\"sub\":\"alice\\udc00\"",
+        "\"sub\":\"al\xc0\xafice\"",
+        "\"sub\":\"alice\",\"x\":NaN",
+        "\"sub\":\"alice\",\"x\":{\"y\":1,\"y\":2}",
+    };
+    for (size_t i = 0; i <= sizeof bad / sizeof *bad; i++) {
+        snprintf(claims, sizeof claims, "{\"iss\":\"https://idm\",%s,\"aud\":\"seal\","
+                 "\"scope\":\"seal.gm\",\"iat\":%lld,\"exp\":%lld}",
+                 i < sizeof bad / sizeof *bad ? bad[i] : "\"sub\":\"alice\"",
+                 (long long)NOW, (long long)NOW + 300);
+        if (i == 1)     /* scope twice: the case itself names it */
+            snprintf(claims, sizeof claims, "{\"iss\":\"https://idm\",%s,\"aud\":\"seal\","
+                     "\"iat\":%lld,\"exp\":%lld}", bad[i], (long long)NOW,
+                     (long long)NOW + 300);
+        char *tok = sign(&k, h, claims);
+        jwt_status_t st = check(tok, &k, JWK_ALG_ES256, NOW, NULL, NULL);
+        if (i < sizeof bad / sizeof *bad)
+            ck_assert_msg(st == JWT_E_MALFORMED, "%s: %d", claims, st);
+        else
+            ck_assert_msg(st == JWT_OK, "the control token: %d", st);
+        free(tok);
+    }
+    char *a = jwk_text(k.pub), doc[4096], why[160];
+    jwks_set_t set = { 0 };
+    size_t skipped = 0;
+    snprintf(doc, sizeof doc, "{\"keys\":[%s]}", a);
+    ck_assert_int_eq(parse(doc, &set, &skipped, why), 0);
+    jwks_clear(&set);
+    snprintf(doc, sizeof doc, "{\"keys\":[%s],\"keys\":[]}", a);
+    ck_assert_int_eq(parse(doc, &set, &skipped, why), -1);
+    ck_assert_msg(strstr(why, "duplicate member name at /keys"), "%s", why);
+    char *twice = with_member(a, "kid", "\"k\",\"kid\":\"k2\"");
+    snprintf(doc, sizeof doc, "{\"keys\":[%s]}", twice);
+    ck_assert_int_eq(parse(doc, &set, &skipped, why), -1);
+    ck_assert_msg(strstr(why, "duplicate member name at /keys/0/kid"), "%s", why);
+    ck_assert_uint_eq(set.n, 0);
+    free(twice);
+    free(a);
+    kp_free(&k);
 }
 END_TEST
 
@@ -668,6 +726,7 @@ static Suite *suite(void)
     tcase_add_test(tc, jwks_pads_short_p256_coordinates);
     tcase_add_test(tc, time_bounds_are_exact);
     tcase_add_test(tc, header_and_signature_checks);
+    tcase_add_test(tc, strict_json_in_claims_and_key_sets);
     tcase_add_test(tc, scope_matching);
     tcase_add_test(tc, cache_hits_expires_and_stays_bounded);
     tcase_add_test(tc, cache_is_consistent_across_threads);

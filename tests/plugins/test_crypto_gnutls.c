@@ -621,6 +621,14 @@ START_TEST(test_jwk_refusals)
           "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}", SEAL_E_INVAL },
         { "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\"}",
           SEAL_E_INVAL },
+        /* not strict JSON (lib/sjson): a member twice (json-c kept the
+         * last x, so this read as the valid key), a lone surrogate, NaN */
+        { "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AAAA\","
+          "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}", SEAL_E_INVAL },
+        { "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"\\ud800\","
+          "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}", SEAL_E_INVAL },
+        { "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":NaN,"
+          "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}", SEAL_E_INVAL },
         /* key types and curves we do not sign with */
         { "{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}", SEAL_E_UNSUPPORTED },
         { "{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"AA\",\"y\":\"AA\"}", SEAL_E_UNSUPPORTED },

@@ -173,6 +173,32 @@ START_TEST(scope_lists)
 }
 END_TEST
 
+/* im_json_parse reads admin bodies, token-exchange JWS parts and partner
+ * key sets: strict JSON only (lib/sjson), a duplicate name refused. */
+START_TEST(json_is_strict)
+{
+    static const char *const bad[] = {
+        "{\"user_id\":\"alice\",\"user_id\":\"admin\"}",
+        "{\"client_id\":\"c\",\"redirect_uris\":[\"https://a\"],\"type\":\"public\","
+        "\"type\":\"confidential\"}",
+        "{\"sub\":\"a\\ud800\"}",
+        "{\"sub\":\"a\xed\xa0\x80\"}",
+        "{\"sub\":\"a\xc0\xaf\"}",
+        "{\"exp\":NaN}",
+        "{\"keys\":[{\"kid\":\"k\",\"kid\":\"l\"}]}",
+        "{\"a\":1,}",
+        "{\"a\":1} x",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(im_json_parse(bad[i], strlen(bad[i])) == NULL, "%s", bad[i]);
+    const char *ok = "{\"user_id\":\"alice\",\"password\":\"\\ud83d\\ude00\"}";
+    struct json_object *o = im_json_parse(ok, strlen(ok));
+    ck_assert_ptr_nonnull(o);
+    ck_assert_str_eq(im_jstr(o, "password"), "\xf0\x9f\x98\x80");
+    json_object_put(o);
+}
+END_TEST
+
 /* ---- passwords (argon2id) ---- */
 
 /* The decoy that unknown user names are checked against: libargon2 parses
@@ -453,6 +479,7 @@ int main(void)
     tcase_add_test(pure, b64url_vectors);
     tcase_add_test(pure, password_decoy);
     tcase_add_test(pure, scope_lists);
+    tcase_add_test(pure, json_is_strict);
     tcase_add_test(pure, password_round_trip);
     tcase_add_test(pure, throttle_backoff);
     tcase_add_test(pure, throttle_no_lockout);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include "sjson/sjson.h"
 
 #define MAX_LIST 32
 #define MAX_BODY (4u * 1024 * 1024)
@@ -142,7 +143,7 @@ static long call(const opts_t *o, const char *method, const char *path, const ch
 /* Reports a refusal: the ProblemDetails' detail when there is one. */
 static int refused(long status, const buf_t *b)
 {
-    struct json_object *o = b->s ? json_tokener_parse(b->s) : NULL, *d;
+    struct json_object *o = b->s ? sjson_parse(b->s, b->n, 32, NULL) : NULL, *d;
     const char *detail = NULL;
     if (o && json_object_object_get_ex(o, "detail", &d))
         detail = json_object_get_string(d);
@@ -155,9 +156,11 @@ static int refused(long status, const buf_t *b)
     return 1;
 }
 
+/* The server's answer, read strictly (lib/sjson: no duplicate names, UTF-8
+ * only, nothing after the value). */
 static struct json_object *parse_array_or_object(const buf_t *b)
 {
-    return b->s ? json_tokener_parse(b->s) : NULL;
+    return b->s ? sjson_parse(b->s, b->n, 32, NULL) : NULL;
 }
 
 /* ---- password ---- */

@@ -175,8 +175,14 @@ int jwks_parse(const char *json, size_t len, jwks_set_t *out, size_t *skipped,
         say(why, why_len, len ? "the document is too large" : "the document is empty");
         return -1;
     }
-    json_object *doc = jwt_json_parse(json, len), *keys;
-    if (!doc || !json_object_object_get_ex(doc, "keys", &keys) ||
+    sjson_error_t jerr;
+    json_object *doc = jwt_json_parse_ex(json, len, &jerr), *keys;
+    if (!doc && jerr.code != SJSON_OK) {
+        char text[SJSON_PTR_MAX + 96];
+        say(why, why_len, "not strict JSON: %s", sjson_error_text(&jerr, text, sizeof text));
+        return -1;
+    }
+    if (!json_object_object_get_ex(doc, "keys", &keys) ||
         !json_object_is_type(keys, json_type_array)) {
         json_object_put(doc);
         say(why, why_len, "not a JWK Set (no \"keys\" array)");

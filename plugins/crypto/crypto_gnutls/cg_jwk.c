@@ -9,6 +9,7 @@
 #include <string.h>
 #include <gnutls/crypto.h>
 #include <json-c/json.h>
+#include "sjson/sjson.h"
 #include "cg.h"
 
 #define JWK_MAX 16384   /* far above any EC/OKP key; bounds the parser's work */
@@ -44,20 +45,12 @@ seal_status_t cg_jwk_import(int want_type, const void *data, size_t len, cg_key 
 {
     *out = NULL;
     if (len == 0 || len > JWK_MAX) return SEAL_E_INVAL;
-    json_tokener *tok = json_tokener_new();
-    if (!tok) return SEAL_E_NOMEM;
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    json_object *o = json_tokener_parse_ex(tok, data, (int)len);
-    /* Exactly one JSON object, nothing but white space after it. */
-    size_t end = o && json_tokener_get_error(tok) == json_tokener_success
-                 ? json_tokener_get_parse_end(tok) : 0;
-    const char *s = data;
-    while (end && end < len && (s[end] == ' ' || s[end] == '\t' || s[end] == '\r'
-                                || s[end] == '\n'))
-        end++;
-    int ok = end == len && json_object_is_type(o, json_type_object);
-    json_tokener_free(tok);
-    if (!ok) {
+    /* Exactly one JSON object, strict (lib/sjson): a member given twice
+     * ("d", "crv") must not be read as the last one. */
+    sjson_error_t jerr;
+    json_object *o = sjson_parse(data, len, 8, &jerr);
+    if (!o && jerr.code == SJSON_E_NOMEM) return SEAL_E_NOMEM;
+    if (!json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         return SEAL_E_INVAL;
     }

@@ -368,7 +368,7 @@ static struct json_object *parse_then(struct json_object *(*validate)(struct jso
                                       const char *buf, size_t len, ss_errs_t *e,
                                       char *why, size_t why_len)
 {
-    struct json_object *in = ss_parse(buf, len, SS_GM_MAX_DEPTH, why, why_len);
+    struct json_object *in = ss_parse_body(buf, len, SS_GM_MAX_DEPTH, e, why, why_len);
     if (!in)
         return NULL;
     struct json_object *out = validate(in, e);

@@ -12,8 +12,9 @@ struct json_object *ss_gm_validate_doc(struct json_object *in, ss_errs_t *e);
 struct json_object *ss_gm_validate_patch(struct json_object *in, ss_errs_t *e);
 
 /* Parse + validate in one step, for the binding and the fuzz target. NULL
- * when the text is not JSON (why says where; e untouched) or not valid
- * (errors in e). */
+ * when the text as a whole is not JSON (why says why; e untouched) or a
+ * field is not strict JSON or not valid (errors in e, with its pointer:
+ * see ss_parse_body). */
 struct json_object *ss_gm_parse_doc(const char *buf, size_t len, ss_errs_t *e,
                                     char *why, size_t why_len);
 struct json_object *ss_gm_parse_patch(const char *buf, size_t len, ss_errs_t *e,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ss_json.h"
+#include "sjson/sjson.h"
 
 void ss_errs_add(ss_errs_t *e, const char *param, const char *reason)
 {
@@ -29,80 +30,38 @@ void ss_errs_free(ss_errs_t *e)
     memset(e, 0, sizeof *e);
 }
 
-/* json-c clamps an integer that does not fit in 64 bits to INT64_MIN or
- * UINT64_MAX without an error: refuse those values rather than store a
- * number the client did not send. Writes the pointer of the first one. */
-static int clamped_int(struct json_object *v, char *path, size_t plen)
-{
-    switch (json_object_get_type(v)) {
-    case json_type_int:
-        return json_object_get_int64(v) == INT64_MIN
-               || (json_object_get_int64(v) == INT64_MAX
-                   && json_object_get_uint64(v) == UINT64_MAX);
-    case json_type_array:
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
-            size_t l = ss_ptr_push_index(path, plen, i);
-            if (clamped_int(json_object_array_get_idx(v, i), path, l))
-                return 1;
-            path[plen] = '\0';
-        }
-        return 0;
-    case json_type_object: {
-        json_object_object_foreach(v, key, val) {
-            size_t l = ss_ptr_push(path, plen, key);
-            if (clamped_int(val, path, l))
-                return 1;
-            path[plen] = '\0';
-        }
-        return 0;
-    }
-    default:
-        return 0;
-    }
-}
-
 struct json_object *ss_parse(const char *buf, size_t len, int max_depth,
                              char *why, size_t why_len)
 {
+    sjson_error_t err;
     if (why_len)
         why[0] = '\0';
-    if (!buf || len > INT32_MAX) {
-        snprintf(why, why_len, "body too large");
-        return NULL;
-    }
-    struct json_tokener *tok = json_tokener_new_ex(max_depth);
-    if (!tok) {
-        snprintf(why, why_len, "out of memory");
-        return NULL;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    struct json_object *obj = json_tokener_parse_ex(tok, buf, (int)len);
-    enum json_tokener_error err = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    if (err == json_tokener_continue) {
-        snprintf(why, why_len, "unexpected end of input");
-        json_object_put(obj);
-        return NULL;
-    }
-    if (err != json_tokener_success) {
-        snprintf(why, why_len, "%s at offset %zu", json_tokener_error_desc(err), end);
-        json_object_put(obj);
-        return NULL;
-    }
-    for (size_t i = end; i < len; i++)
-        if (!strchr(" \t\r\n", buf[i])) {
-            snprintf(why, why_len, "unexpected data after the JSON value at offset %zu", i);
-            json_object_put(obj);
-            return NULL;
-        }
-    char path[SS_PTR_MAX] = "";
-    if (clamped_int(obj, path, 0)) {
-        snprintf(why, why_len, "integer out of the 64-bit range at %s", path[0] ? path : "/");
-        json_object_put(obj);
-        return NULL;
-    }
+    struct json_object *obj = sjson_parse(buf, len, max_depth, &err);
+    if (!obj && err.code != SJSON_OK)
+        sjson_error_text(&err, why, why_len);
+    else if (!obj)
+        snprintf(why, why_len, "the value is null");
     return obj;
+}
+
+struct json_object *ss_parse_body(const char *buf, size_t len, int max_depth, ss_errs_t *e,
+                                  char *why, size_t why_len)
+{
+    sjson_error_t err;
+    if (why_len)
+        why[0] = '\0';
+    struct json_object *obj = sjson_parse(buf, len, max_depth, &err);
+    if (obj)
+        return obj;
+    if (err.code == SJSON_OK)
+        ss_errs_add(e, "", "must not be null");
+    else if (err.code == SJSON_E_NOMEM)
+        e->oom = 1;
+    else if (err.pointer[0])
+        ss_errs_add(e, err.pointer, err.reason);    /* a field: invalidParams names it */
+    else
+        sjson_error_text(&err, why, why_len);
+    return NULL;
 }
 
 size_t ss_ptr_push(char *buf, size_t len, const char *token)

@@ -71,12 +71,20 @@ struct ss_schema {
     int keep_unknown;                  /* objects: copy unknown members as sent */
 };
 
-/* Strict parse (RFC 8259: no comments, valid UTF-8, one value, depth <=
- * max_depth; integers must fit in 64 bits, the extremes -2^63 and 2^64-1
- * included in the refusal because json-c clamps overflows to them). NULL with a reason in why (e.g. "unexpected end of input at
- * offset 12") when the text is not JSON. */
+/* Strict parse through lib/sjson (RFC 8259 exactly: valid UTF-8, no lone
+ * surrogate escapes, no NaN/Infinity, no duplicate member names, integers
+ * within 64 bits, one value, depth <= max_depth). NULL with a reason and
+ * the pointer of the field at fault in why (e.g. "duplicate member name
+ * at /members/0/valUserId (offset 40)"), or "the value is null". */
 struct json_object *ss_parse(const char *buf, size_t len, int max_depth,
                              char *why, size_t why_len);
+
+/* The same for a request body: a fault inside the value is one error in e
+ * (its pointer and reason, for invalidParams), "null" is the error
+ * ("", "must not be null"), a fault of the text as a whole (not JSON,
+ * trailing data) goes to why; out of memory sets e->oom. */
+struct json_object *ss_parse_body(const char *buf, size_t len, int max_depth, ss_errs_t *e,
+                                  char *why, size_t why_len);
 
 /* Validates in against s. Returns a normalized deep copy (unknown members of
  * objects without keep_unknown dropped) when no error was found, else NULL

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include <nettle/base64.h>
+#include "sjson/sjson.h"
 #include "x1.h"
 
 #define KM_PATH "/keymanagement/identity/v1"
@@ -209,14 +210,14 @@ static seal_status_t fetch_token(x1_remote_t *r)
         st = http == 400 || http == 401 || http == 403 ? SEAL_E_UNAUTH : SEAL_E_IO;
         goto out;
     }
-    struct json_tokener *tok = json_tokener_new();
-    if (tok) {
-        o = json_tokener_parse_ex(tok, body ? body : "", (int)len);
-        if (json_tokener_get_error(tok) != json_tokener_success) {
-            json_object_put(o);
-            o = NULL;
-        }
-        json_tokener_free(tok);
+    /* The token answer (RFC 6749 5.1) through the strict reader: a second
+     * access_token or token_type must not replace the first unseen. */
+    sjson_error_t jerr;
+    o = sjson_parse(body, len, 8, &jerr);
+    if (!o && jerr.code != SJSON_OK) {
+        char text[SJSON_PTR_MAX + 96];
+        seal_log(r->self, SEAL_LOG_WARN, "token endpoint %s: the answer is not strict JSON: %s",
+                 r->token_url, sjson_error_text(&jerr, text, sizeof text));
     }
     const char *at = NULL, *type = NULL;
     int64_t exp_in = 300;

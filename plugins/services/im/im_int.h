@@ -88,7 +88,8 @@ int im_ct_equal(const void *a, const void *b, size_t n);
 const char *im_param(const seal_im_param_t *p, size_t n, const char *name);
 void im_err(seal_im_error_t *err, const char *code, unsigned status, const char *fmt, ...)
     SEAL_PRINTF(4, 5);
-/* JSON: parse (NULL on error), print to a malloc'd string, member getters. */
+/* JSON: strict parse (lib/sjson; NULL on error or null), print to a malloc'd
+ * string, member getters. */
 struct json_object *im_json_parse(const char *s, size_t len);
 char *im_json_text(struct json_object *o, size_t *len);
 const char *im_jstr(struct json_object *o, const char *key);
