@@ -84,6 +84,15 @@ def main():
         r = srv.admin("POST", "/admin/v1/users",
                       {"user_id": "carol", "password": PW, "val_user_ids": ["sip:" + "a" * 252]})
         assert r.status == 400 and "val_user_ids/0" in r.json()["detail"], r   # 256 octets
+        # strict JSON: a duplicate member is refused, naming it (lib/sjson)
+        for path in ("/admin/v1/users", "/admin/v1/clients"):
+            c = srv.connection(client_cert=True, cert_name="admin")
+            r = h.request(c, "POST", path, b'{"user_id":"carol","user_id":"eve","type":"public",'
+                                           b'"client_id":"x","client_id":"y"}',
+                          {"Content-Type": "application/json"})
+            c.close()
+            assert r.status == 400 and "duplicate member name" in r.json()["detail"] \
+                and ("/user_id" in r.json()["detail"] or "/client_id" in r.json()["detail"]), r
         rc, out, err = ctl("client", "add", "vs/1", "--type", "confidential")
         refused_400(rc, err, "client_id")
         rc, out, err = ctl("user", "list")

@@ -262,14 +262,12 @@ seal_status_t im_client_add(void *user, const char *json, size_t len,
                                                  SEAL_IM_GRANT_EXCHANGE, NULL };
     static const char *const conf_grants[] = { SEAL_IM_GRANT_CLIENT, NULL };
     *out = NULL;
-    struct json_object *in = im_json_parse(json, len), *doc = NULL, *uris = NULL, *grants = NULL,
+    struct json_object *in = im_json_body(json, len, err), *doc = NULL, *uris = NULL, *grants = NULL,
                        *scopes = NULL;
     seal_status_t st = SEAL_E_INVAL;
     char id[IM_TOKEN_CHARS + 1], secret[IM_TOKEN_CHARS + 1] = "", mac[IM_TOKEN_CHARS + 1];
-    if (!json_object_is_type(in, json_type_object)) {
-        im_err(err, "invalid_request", 400, "the body must be a JSON object");
+    if (!in)
         goto out;
-    }
     const char *cid = im_jstr(in, "client_id"), *type = im_jstr(in, "type");
     const char *name = im_jstr(in, "name");
     int confidential = type && strcmp(type, "confidential") == 0;

@@ -91,6 +91,9 @@ void im_err(seal_im_error_t *err, const char *code, unsigned status, const char 
 /* JSON: strict parse (lib/sjson; NULL on error or null), print to a malloc'd
  * string, member getters. */
 struct json_object *im_json_parse(const char *s, size_t len);
+/* An administration body: a JSON object read strictly, else NULL with err
+ * (400 invalid_request naming the field at fault). */
+struct json_object *im_json_body(const char *s, size_t len, seal_im_error_t *err);
 char *im_json_text(struct json_object *o, size_t *len);
 const char *im_jstr(struct json_object *o, const char *key);
 int64_t im_jint(struct json_object *o, const char *key, int64_t def);

@@ -94,15 +94,13 @@ seal_status_t im_user_add(void *user, const char *json, size_t len,
 {
     im_ctx_t *c = user;
     *out = NULL;
-    struct json_object *in = im_json_parse(json, len), *ids = NULL, *v;
+    struct json_object *in = im_json_body(json, len, err), *ids = NULL, *v;
     seal_status_t st = SEAL_E_INVAL;
     const char *uid = im_jstr(in, "user_id"), *pw = im_jstr(in, "password");
     struct json_object *doc = NULL;
     char *hash = NULL;
-    if (!json_object_is_type(in, json_type_object)) {
-        im_err(err, "invalid_request", 400, "the body must be a JSON object");
+    if (!in)
         goto out;
-    }
     if (!user_id_ok(uid)) {
         im_err(err, "invalid_request", 400, "user_id: 1 to %d characters: %s",
                IDENT_USER_MAX, IDENT_PCHAR_TEXT);

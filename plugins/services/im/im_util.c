@@ -77,6 +77,20 @@ struct json_object *im_json_parse(const char *s, size_t len)
     return s ? sjson_parse(s, len, 32, NULL) : NULL;
 }
 
+struct json_object *im_json_body(const char *s, size_t len, seal_im_error_t *err)
+{
+    sjson_error_t e;
+    struct json_object *o = s ? sjson_parse(s, len, 32, &e) : NULL;
+    if (!json_object_is_type(o, json_type_object)) {
+        char why[160];
+        im_err(err, "invalid_request", 400, "%s", o || !s ? "the body must be a JSON object"
+                                                       : sjson_error_text(&e, why, sizeof why));
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
 char *im_json_text(struct json_object *o, size_t *len)
 {
     size_t n = 0;
