@@ -59,14 +59,18 @@ static int64_t mono_ms(void)
 }
 
 /* 1 when this occurrence of f is to be logged (the first, or the first
- * after SS_FAULT_LOG_MS); *unsaid then holds the occurrences left unsaid
- * since the previous line. */
-static int fault_due(ss_fault_t *f, uint64_t *unsaid)
+ * after SS_FAULT_LOG_MS); more then says how many went unsaid since the
+ * previous line ("" when none). */
+static int fault_due(ss_fault_t *f, char *more, size_t n)
 {
     int64_t now = mono_ms(), last = atomic_load(&f->last_ms);
     if ((last == 0 || now - last >= SS_FAULT_LOG_MS) &&
         atomic_compare_exchange_strong(&f->last_ms, &last, now ? now : 1)) {
-        *unsaid = atomic_exchange(&f->unsaid, 0);
+        uint64_t unsaid = atomic_exchange(&f->unsaid, 0);
+        more[0] = '\0';
+        if (unsaid)
+            snprintf(more, n, " (%llu more since the last such message)",
+                     (unsigned long long)unsaid);
         return 1;
     }
     atomic_fetch_add(&f->unsaid, 1);
@@ -104,29 +108,20 @@ seal_status_t ss_status(ss_store_t *st, ss_conn_t *c, int rc, const char *what)
         break;
     }
     const char *msg = c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
-    uint64_t unsaid = 0;
-    char more[80] = "";
+    char more[80];
     if (disk_full(c, rc)) {
         /* Nothing was committed: the caller answers "try again" (503 with
          * Retry-After) and the same write succeeds once space is freed. */
         atomic_store(&st->full.active, true);
-        if (fault_due(&st->full, &unsaid)) {
-            if (unsaid)
-                snprintf(more, sizeof more, " (%llu more since the last such message)",
-                         (unsigned long long)unsaid);
+        if (fault_due(&st->full, more, sizeof more))
             seal_log(st->self, SEAL_LOG_ERR, "database \"%s\": disk full (%s: %s): writes are"
                      " refused until space is freed%s", st->path, what, msg, more);
-        }
         return SEAL_E_AGAIN;
     }
     if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
-        if (fault_due(&st->corrupt, &unsaid)) {
-            if (unsaid)
-                snprintf(more, sizeof more, " (%llu more since the last such message)",
-                         (unsigned long long)unsaid);
+        if (fault_due(&st->corrupt, more, sizeof more))
             seal_log(st->self, SEAL_LOG_ERR, "database \"%s\" is corrupt (%s: %s): stop seald"
                      " and restore it from a backup%s", st->path, what, msg, more);
-        }
         return SEAL_E_IO;
     }
     seal_log(st->self, SEAL_LOG_ERR, "%s: %s: %s", st->path, what, msg);
