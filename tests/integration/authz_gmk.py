@@ -64,12 +64,7 @@ def main():
     if not top or not os.environ.get("SEALD"):
         print("SKIP: run through make check")
         return SKIP
-    missing, dirs = [], []
-    for sub, name in e2e_gmk.EXTRA_PLUGINS:
-        d = os.path.join(top, sub, ".libs")
-        if not os.path.exists(os.path.join(d, name + ".so")):
-            missing.append(name)
-        dirs.append(d)
+    missing, dirs = e2e_gmk.plugin_dirs(top)
     sc = [os.path.join(top, "client", "seal-client")]
     if not os.access(sc[0], os.X_OK):
         missing.append("seal-client")

@@ -42,18 +42,7 @@ KMUU = "/keymanagement/identity/v1"
 YAMLS = {"ss-gm": "TS29549_SS_GroupManagement.yaml",
          "ss-kir": "TS29549_SS_KeyInfoRetrieval.yaml"}
 
-fails = 0
-
-
-def check(name, cond, detail=""):
-    global fails
-    if cond:
-        print("PASS " + name)
-    else:
-        fails += 1
-        print("FAIL " + name + (("\n     " + str(detail).replace("\n", "\n     "))
-                                if detail else ""))
-    return cond
+check = e2e_gmk.check
 
 
 def messages(r):
@@ -125,12 +114,7 @@ def main():
     if not top or not os.environ.get("SEALD"):
         print("SKIP: run through make check")
         return SKIP
-    missing, dirs = [], []
-    for sub, name in e2e_gmk.EXTRA_PLUGINS:
-        d = os.path.join(top, sub, ".libs")
-        if not os.path.exists(os.path.join(d, name + ".so")):
-            missing.append(name)
-        dirs.append(d)
+    missing, dirs = e2e_gmk.plugin_dirs(top)
     if missing:
         print("SKIP: plugins not built: " + ", ".join(missing))
         return SKIP
@@ -148,8 +132,8 @@ def main():
         if status not in (0, None):
             print("FAIL: seald exited with status %s\n%s" % (status, s.log_text()[-4000:]))
             return 1
-    print("%d failed" % fails)
-    return 1 if fails else 0
+    print("%d failed" % e2e_gmk.fails)
+    return 1 if e2e_gmk.fails else 0
 
 
 def scenario(s, api):

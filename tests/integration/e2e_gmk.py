@@ -71,6 +71,17 @@ def check(name, cond, detail=""):
     return cond
 
 
+def plugin_dirs(top):
+    """(the names of EXTRA_PLUGINS not built, their .libs directories)."""
+    missing, dirs = [], []
+    for sub, name in EXTRA_PLUGINS:
+        d = os.path.join(top, sub, ".libs")
+        if not os.path.exists(os.path.join(d, name + ".so")):
+            missing.append(name)
+        dirs.append(d)
+    return missing, dirs
+
+
 class E2ESeald(gm_harness.ImSeald):
     """ImSeald (store_sqlite, im, im_uu) plus authz_jwt trusting this
     server's issuer and the KMS (km, km_uu); with gms, also SEAL-X1 in
@@ -139,12 +150,7 @@ def main(split=False):
     if not top or not os.environ.get("SEALD"):
         print("SKIP: run through make check")
         return SKIP
-    missing, dirs = [], []
-    for sub, name in EXTRA_PLUGINS:
-        d = os.path.join(top, sub, ".libs")
-        if not os.path.exists(os.path.join(d, name + ".so")):
-            missing.append(name)
-        dirs.append(d)
+    missing, dirs = plugin_dirs(top)
     if missing:
         print("SKIP: plugins not built: " + ", ".join(missing))
         return SKIP
