@@ -972,6 +972,10 @@ static void refuse(seal_request_t *req, seal_status_t st)
                                                      : "the credentials were refused");
     } else if (st == SEAL_E_PERM) {
         problem(req, 403, NULL, "the caller may not do this");
+    } else if (st == SEAL_E_AGAIN) {
+        /* The hook cannot decide now (e.g. authz_jwt's revocation list is out
+         * of date); it may have set Retry-After. */
+        problem(req, 503, NULL, "the credentials cannot be checked now");
     } else {
         problem(req, 500, NULL, "the authorization check failed");
     }

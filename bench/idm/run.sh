@@ -7,7 +7,11 @@
 #             request authenticates the client and signs a new ES256 token
 #   auth      GET /ss-gm/v1/group-documents/{id} with "Authorization: Bearer"
 #             (authz_jwt checks the token: signature, iss, aud, exp/nbf/iat,
-#             scope seal.gm; its validated-token cache is part of the path)
+#             scope seal.gm; its validated-token cache is part of the path;
+#             so is the revocation check: the IdM's revocation list is
+#             polled and holds 32 revoked jtis, a disabled user and a
+#             disabled client, so each request bisects the jtis and hashes
+#             its sub and client_id -- BENCH_REVOCATION=0: no list)
 #   baseline  the same GET on the same server and connections without a
 #             token: authz_jwt declines (no Authorization header) and
 #             bench/http/bench_allow.c, a bench-only plugin, approves. wrk
@@ -15,13 +19,15 @@
 #             mode cannot be the baseline; this is the same route, handler
 #             and TLS work minus the token check.
 # auth_ratio = auth / baseline requests per second.
-# seald runs through tests/integration/client_harness.py (the same set-up as
-# the client tests: im, im_uu, authz_jwt, gm, seal_s, store_sqlite; a
-# confidential client registered with sealctl).
+# seald runs through bench/idm/harness.py, tests/integration/client_harness.py
+# with the revocation list (the same set-up as the client tests: im, im_uu,
+# authz_jwt, gm, seal_s, store_sqlite; a confidential client registered at
+# the administration endpoint).
 # The last line is:  token_rps=<req/s> auth_ratio=<auth/baseline>
 # Goals: token_rps >= 5000, auth_ratio >= 0.8 (2 cores).
 # Environment: DURATION (s per run, 5), CONNS (32), WRK_THREADS (2),
-# SRV_THREADS (seald HTTP threads, 2), ROUNDS (2; the best run counts).
+# SRV_THREADS (seald HTTP threads, 2), ROUNDS (2; the best run counts),
+# BENCH_REVOCATION (1; 0: no revocation list).
 # Needs: wrk, curl, python3, cc, certtool (gnutls-bin).
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,10 +39,33 @@ if [ -n "${BENCH_IDM_INNER:-}" ]; then
 q = lambda s: u.quote(s, safe="")
 print(base64.b64encode((q(os.environ["RP_CONF_CLIENT"]) + ":" + q(os.environ["RP_CONF_SECRET"])).encode()).decode())')
     export BENCH_BASIC
-    BENCH_TOKEN=$(curl_ -u "$RP_CONF_CLIENT:$RP_CONF_SECRET" -d grant_type=client_credentials \
-        -d scope=seal.gm "$SEAL_BASE/oidc/v1/token" |
-        python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+    token() {
+        curl_ -u "$RP_CONF_CLIENT:$RP_CONF_SECRET" -d grant_type=client_credentials \
+            -d scope=seal.gm "$SEAL_BASE/oidc/v1/token" |
+            python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
+    }
+    BENCH_TOKEN=$(token)
     export BENCH_TOKEN
+    if [ "${BENCH_REVOCATION:-1}" != 0 ]; then
+        # other tokens of the client revoked (RFC 7009): jtis on the list
+        i=0
+        while [ $i -lt 32 ]; do
+            curl_ -f -o /dev/null -u "$RP_CONF_CLIENT:$RP_CONF_SECRET" --data-urlencode "token=$(token)" \
+                "$SEAL_BASE/oidc/v1/revoke"
+            i=$((i + 1))
+        done
+        curl_ "$SEAL_BASE/oidc/v1/revocations" | python3 -c 'import json, sys
+l = json.load(sys.stdin)
+print("revocation list: %d jtis, %d users, %d clients" % (len(l["jtis"]), len(l["subjects"]), len(l["clients"])))'
+    fi
+    # tokens are served once authz_jwt has read the keys and the first
+    # revocation list (503 before)
+    code() { curl_ -o /dev/null -w '%{http_code}' "$@"; }
+    i=0
+    while [ "$(code -H "Authorization: Bearer $BENCH_TOKEN" "$SEAL_BASE/ss-gm/v1/group-documents")" != 200 ] &&
+        [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
     curl_ -f -o /dev/null -D "$SEAL_TMP/created.h" -H "Authorization: Bearer $BENCH_TOKEN" \
         -H 'Content-Type: application/json' \
         --data '{"valGroupId":"bench-group-1","grpDesc":"benchmark group","members":[{"valUserId":"alice@example.com"},{"valUserId":"bob@example.com"}],"valServiceIds":["ptt"]}' \
@@ -44,7 +73,6 @@ print(base64.b64encode((q(os.environ["RP_CONF_CLIENT"]) + ":" + q(os.environ["RP
     loc=$(sed -n 's/^[Ll]ocation: *\([^[:space:]]*\).*/\1/p' "$SEAL_TMP/created.h")
     url="$SEAL_BASE/ss-gm/v1/group-documents/${loc##*/}"
     # the set-up proves that the token is checked on this route
-    code() { curl_ -o /dev/null -w '%{http_code}' "$@"; }
     [ "$(code -H "Authorization: Bearer $BENCH_TOKEN" "$url")" = 200 ] || { echo "run.sh: GET with the token failed" >&2; exit 1; }
     [ "$(code "$url")" = 200 ] || { echo "run.sh: GET without a token failed" >&2; exit 1; }
     [ "$(code -H "Authorization: Bearer ${BENCH_TOKEN%?}A" "$url")" = 401 ] || [ "$(code -H "Authorization: Bearer ${BENCH_TOKEN%?}B" "$url")" = 401 ] ||
@@ -106,5 +134,6 @@ cc -O2 -shared -fPIC -I"$bsrc/include" -o "$tmp/bench_allow.so" \
     "$src/bench/http/bench_allow.c" -L"$build/core/.libs" -lseal -Wl,-z,now
 top_builddir=$build top_srcdir=$bsrc SEALD=$seald BENCH_IDM_INNER=1 \
 DURATION=${DURATION:-5} CONNS=${CONNS:-32} WRK_THREADS=${WRK_THREADS:-2} ROUNDS=${ROUNDS:-2} \
-    python3 "$src/tests/integration/client_harness.py" --plugin "$tmp/bench_allow.so" \
+BENCH_REVOCATION=${BENCH_REVOCATION:-1} \
+    python3 "$src/bench/idm/harness.py" --plugin "$tmp/bench_allow.so" \
     --threads "${SRV_THREADS:-2}" --at-ttl 3600 --log-level notice -- sh "$src/bench/idm/run.sh"

@@ -38,8 +38,9 @@ seal_status_t seal_hook_run(seal_plugin_t *self, const char *hook, void *args);
  * "seal.http.authorize" - args: seal_request_t *. Runs before the handler of
  *   every route without SEAL_ROUTE_F_PUBLIC. The request is served only if a
  *   callback approved and none vetoed; a veto's status picks the answer
- *   (SEAL_E_UNAUTH 401, SEAL_E_PERM 403). A callback that approves may
- *   attach the caller's identity with seal_request_set_principal. */
+ *   (SEAL_E_UNAUTH 401, SEAL_E_PERM 403, SEAL_E_AGAIN 503, others 500). A
+ *   callback that approves may attach the caller's identity with
+ *   seal_request_set_principal. */
 #define SEAL_HOOK_HTTP_AUTHORIZE "seal.http.authorize"
 
 /* ---- Events ----

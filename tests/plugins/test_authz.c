@@ -4,8 +4,9 @@
  * with a protected route that answers with the principal, and public
  * routes serving two issuers' JWK Sets, so the plugin fetches the keys over
  * loopback from the very host it protects (and so must retry until the
- * listener opens). Tokens are minted here with librhonabwy, or by hand for
- * the forged ones, and sent with libcurl. */
+ * listener opens), and the first issuer's revocation list. Tokens are
+ * minted here with librhonabwy, or by hand for the forged ones, and sent
+ * with libcurl. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <gnutls/crypto.h>
 #include <rhonabwy.h>
 #include <seal/seal.h>
+#include <seal/services/im.h>
 
 #include "host.h"
 #include "unit/http_util.h"
@@ -36,9 +38,11 @@ typedef struct tstate {
     pthread_mutex_t mu;
     char *jwks[2];             /* served at /t/jwks and /t/jwks2 */
     int fetches[2];
+    char *revlist;             /* served at /t/revocations (NULL: 503) */
 } tstate_t;
 
 static tstate_t T = { .mu = PTHREAD_MUTEX_INITIALIZER };
+static seal_plugin_t *tp_self;  /* to run the im's hook as an im would */
 
 static seal_status_t h_hello(seal_request_t *req, void *user)
 {
@@ -71,8 +75,22 @@ static seal_status_t h_jwks(seal_request_t *req, void *user)
     return st;
 }
 
+static seal_status_t h_revlist(seal_request_t *req, void *user)
+{
+    (void)user;
+    pthread_mutex_lock(&T.mu);
+    char *body = T.revlist ? strdup(T.revlist) : NULL;
+    pthread_mutex_unlock(&T.mu);
+    seal_status_t st = body ? seal_response_send(req, 200, "application/json", body,
+                                                 strlen(body))
+                            : seal_response_problem(req, 503, NULL, "no list", NULL, 0);
+    free(body);
+    return st;
+}
+
 static seal_status_t tp_init(seal_plugin_t *self)
 {
+    tp_self = self;
     static const seal_service_def_t t = { sizeof t, "t", "test service", "seal.t" };
     static const seal_service_def_t n = { sizeof n, "unmapped", "a service without scope", NULL };
     const seal_route_def_t routes[] = {
@@ -83,6 +101,8 @@ static seal_status_t tp_init(seal_plugin_t *self)
           (void *)(intptr_t)0, NULL },
         { sizeof(seal_route_def_t), "GET", "/t/jwks2", "t", SEAL_ROUTE_F_PUBLIC, h_jwks,
           (void *)(intptr_t)1, NULL },
+        { sizeof(seal_route_def_t), "GET", "/t/revocations", "t", SEAL_ROUTE_F_PUBLIC,
+          h_revlist, NULL, NULL },
     };
     seal_status_t st = seal_service_register(self, &t);
     if (!st)
@@ -185,6 +205,7 @@ typedef struct tok {
     const char *alg, *kid, *typ, *extra_hdr;
     const char *iss, *sub, *aud, *scope;   /* aud is raw JSON */
     const char *vals;                      /* val_user_ids, raw JSON */
+    const char *jti;
     int64_t iat, nbf, exp;
 } tok_t;
 
@@ -197,8 +218,8 @@ static tok_t good(void)
 {
     int64_t now = now_s();
     return (tok_t){ .alg = "ES256", .kid = "kA", .typ = "at+jwt", .iss = ISS, .sub = "alice",
-                    .aud = "\"seal\"", .scope = "openid seal.t", .iat = now, .nbf = now,
-                    .exp = now + 300 };
+                    .aud = "\"seal\"", .scope = "openid seal.t", .jti = "j1", .iat = now,
+                    .nbf = now, .exp = now + 300 };
 }
 
 static void add_str(char *b, size_t cap, const char *k, const char *v)
@@ -240,7 +261,7 @@ static void claims_json(const tok_t *t, char *c, size_t cap)
     add_str(c, cap, "scope", t->scope);
     add_str(c, cap, "client_id", "c1");
     add_raw(c, cap, "val_user_ids", t->vals);
-    add_str(c, cap, "jti", "j1");
+    add_str(c, cap, "jti", t->jti);
     add_time(c, cap, "iat", t->iat);
     add_time(c, cap, "nbf", t->nbf);
     add_time(c, cap, "exp", t->exp);
@@ -302,6 +323,7 @@ static char *forge_hs256(const tok_t *t, const char *secret)
 
 static seal_host_t *host;
 static int refetch_s = 1;                /* jwks_min_refetch_s */
+static int revoking;                     /* issuer 1 has a revocation_uri */
 static unsigned port;
 static char base[64];
 
@@ -335,13 +357,15 @@ static void start_host(const char *extra_conf)
                  " \"crypto\": \"none\", \"store\": \"none\","
                  " \"http\": {\"listen\": [\"127.0.0.1:%u\"]},"
                  " \"plugins\": {\"authz_jwt\": {"
-                 "   \"issuers\": [{\"issuer\": \"" ISS "\", \"jwks_uri\": \"%s/t/jwks\"},"
+                 "   \"issuers\": [{\"issuer\": \"" ISS "\", \"jwks_uri\": \"%s/t/jwks\"%s%s%s},"
                  "                 {\"issuer\": \"" ISS2 "\", \"jwks_uri\": \"%s/t/jwks2\"}],"
                  "   \"scopes\": {\"t\": \"seal.t\"},"
+                 "   \"revocation_poll_s\": 1, \"revocation_max_age_s\": 2,"
                  "   \"jwks_min_refetch_s\": %d, \"jwks_refresh_s\": 3600,"
                  "   \"jwks_wait_ms\": 5000%s%s}}}",
-                 builddir(), port, base, base, refetch_s, extra_conf ? ", " : "",
-                 extra_conf ? extra_conf : "");
+                 builddir(), port, base, revoking ? ", \"revocation_uri\": \"" : "",
+                 revoking ? base : "", revoking ? "/t/revocations\"" : "", base, refetch_s,
+                 extra_conf ? ", " : "", extra_conf ? extra_conf : "");
         host = seal_host_new();
         ck_assert_ptr_nonnull(host);
         ck_assert_int_eq(seal_host_configure_string(host, conf, "authz-test.conf"), SEAL_OK);
@@ -402,6 +426,11 @@ static void teardown(void)
     key_free(&kA2);
     serve_jwks(0, NULL);
     serve_jwks(1, NULL);
+    pthread_mutex_lock(&T.mu);
+    free(T.revlist);
+    T.revlist = NULL;
+    pthread_mutex_unlock(&T.mu);
+    revoking = 0;
     curl_global_cleanup();
 }
 
@@ -952,6 +981,9 @@ START_TEST(configuration_errors_stop_start_up)
         "\"scopes\": {\"t\": \"two words\"}",
         "\"realm\": \"a\\\"b\"",
         "\"unknown_key\": 1",
+        "\"revocation_poll_s\": 5, \"revocation_max_age_s\": 5",
+        "\"revocation_poll_s\": 0",
+        "\"revocation_max_age_s\": 100000",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char conf[1024];
@@ -966,8 +998,19 @@ START_TEST(configuration_errors_stop_start_up)
         ck_assert_msg(seal_host_init(h) != SEAL_OK, "accepted: %s", bad[i]);
         seal_host_free(h);
     }
-    /* No issuers at all. */
+    /* A revocation_uri that is not an http(s) URL. */
     char conf[1024];
+    snprintf(conf, sizeof conf,
+             "{\"plugin_dir\": [\"%s/plugins/auth/authz_jwt/.libs\"], \"crypto\": \"none\","
+             " \"store\": \"none\", \"plugins\": {\"authz_jwt\": {\"issuers\": [{\"issuer\": \"x\","
+             " \"jwks_uri\": \"http://127.0.0.1:1/\", \"revocation_uri\": \"ftp://x/\"}]}}}",
+             builddir());
+    seal_host_t *h0 = seal_host_new();
+    ck_assert_int_eq(seal_host_configure_string(h0, conf, "bad.conf"), SEAL_OK);
+    ck_assert_int_eq(seal_host_load(h0), SEAL_OK);
+    ck_assert(seal_host_init(h0) != SEAL_OK);
+    seal_host_free(h0);
+    /* No issuers at all. */
     snprintf(conf, sizeof conf,
              "{\"plugin_dir\": [\"%s/plugins/auth/authz_jwt/.libs\"], \"crypto\": \"none\","
              " \"store\": \"none\", \"plugins\": {\"authz_jwt\": {}}}", builddir());
@@ -976,6 +1019,196 @@ START_TEST(configuration_errors_stop_start_up)
     ck_assert_int_eq(seal_host_load(h), SEAL_OK);
     ck_assert(seal_host_init(h) != SEAL_OK);
     seal_host_free(h);
+}
+END_TEST
+
+/* ------------------------------------------------ revocation */
+
+/* base64url(SHA-256(text)), as the IdM lists a sub or a client_id. */
+static void sha256_b64(const char *text, char out[44])
+{
+    uint8_t h[32];
+    ck_assert_int_eq(gnutls_hash_fast(GNUTLS_DIG_SHA256, text, strlen(text), h), 0);
+    b64url(h, sizeof h, out);
+}
+
+/* One array of a list: [] or [{"<key>": "<v>", "<tkey>": <t>}]. */
+static void rev_array(char *out, size_t cap, const char *key, const char *v, const char *tkey,
+                      int64_t t)
+{
+    if (v)
+        snprintf(out, cap, "[{\"%s\":\"%s\",\"%s\":%lld}]", key, v, tkey, (long long)t);
+    else
+        snprintf(out, cap, "[]");
+}
+
+/* Serves issuer 1's list: a jti, a sub and a client_id, each may be NULL. */
+static void serve_revlist(const char *jti, const char *sub, const char *client_id)
+{
+    char *b = malloc(1024), hs[44], hc[44], a[3][128];
+    int64_t now = now_s();
+    if (sub)
+        sha256_b64(sub, hs);
+    if (client_id)
+        sha256_b64(client_id, hc);
+    rev_array(a[0], sizeof a[0], "jti", jti, "exp", now + 300);
+    rev_array(a[1], sizeof a[1], "sha256", sub ? hs : NULL, "until", now + 300);
+    rev_array(a[2], sizeof a[2], "sha256", client_id ? hc : NULL, "until", now + 300);
+    snprintf(b, 1024, "{\"issuer\":\"" ISS "\",\"generated\":%lld,\"jtis\":%s,"
+             "\"subjects\":%s,\"clients\":%s}", (long long)now, a[0], a[1], a[2]);
+    pthread_mutex_lock(&T.mu);
+    free(T.revlist);
+    T.revlist = b;
+    pthread_mutex_unlock(&T.mu);
+}
+
+static void serve_revtext(const char *text)
+{
+    pthread_mutex_lock(&T.mu);
+    free(T.revlist);
+    T.revlist = text ? strdup(text) : NULL;
+    pthread_mutex_unlock(&T.mu);
+}
+
+/* Waits (at most 5 s: the poll interval is 1 s) until token gets want. */
+static void wait_status(const char *token, long want)
+{
+    long st = 0;
+    for (int i = 0; i < 100; i++) {
+        http_resp_t r;
+        st = get("/t/hello", token, &r);
+        http_resp_free(&r);
+        if (st == want)
+            return;
+        usleep(50 * 1000);
+    }
+    ck_abort_msg("status %ld, wanted %ld", st, want);
+}
+
+START_TEST(revoked_tokens_users_and_clients_are_refused)
+{
+    revoking = 1;
+    serve_revlist(NULL, NULL, NULL);
+    start_host(NULL);
+    wait_keys();
+    tok_t t = good();
+    char *tok = mint(&kA, &t);
+    expect_ok(tok, "alice");                 /* now in the cache */
+    /* A revoked jti: refused at the next poll, cache hit or not. */
+    serve_revlist("j1", NULL, NULL);
+    wait_status(tok, 401);
+    expect_invalid(tok, "the access token was revoked");
+    t.jti = "j2";
+    expect_ok_tok(&kA, &t);
+    /* A disabled user: every token of that sub. */
+    serve_revlist(NULL, "bob", NULL);
+    wait_status(tok, 200);
+    t.sub = "bob";
+    t.jti = "j3";
+    char *bob = mint(&kA, &t);
+    wait_status(bob, 401);
+    expect_invalid(bob, "the access token was revoked");
+    t.sub = "alice";
+    expect_ok_tok(&kA, &t);
+    /* A disabled client: every token of that client_id (all here: c1). */
+    serve_revlist(NULL, NULL, "c1");
+    wait_status(tok, 401);
+    expect_invalid(tok, "the access token was revoked");
+    expect_invalid(bob, "the access token was revoked");
+    /* The issuer revokes by jti: a token without one cannot be revoked. */
+    serve_revlist(NULL, NULL, NULL);
+    wait_status(tok, 200);
+    t.jti = NULL;
+    expect_invalid_tok(&kA, &t, "lacks a required claim");
+    /* An issuer without a list is not concerned. */
+    t = good();
+    t.iss = ISS2;
+    t.kid = "kO";
+    t.sub = "partner-user";
+    t.jti = NULL;
+    expect_ok_tok(&kO, &t);
+    free(tok);
+    free(bob);
+}
+END_TEST
+
+START_TEST(without_a_recent_list_an_issuers_tokens_are_503)
+{
+    revoking = 1;
+    serve_revlist(NULL, NULL, NULL);
+    start_host(NULL);
+    wait_keys();
+    tok_t t = good();
+    char *tok = mint(&kA, &t);
+    expect_ok(tok, "alice");
+    t = good();
+    t.iss = ISS2;
+    t.kid = "kO";
+    t.sub = "partner-user";
+    char *other = mint(&kO, &t);
+    /* Unreadable (not a list), then unreachable (503): once the last list
+     * is revocation_max_age_s (2 s) old, refused. */
+    const char *bad[] = { "not json", NULL,
+                          "{\"issuer\":\"" ISS "\",\"generated\":1000000000}" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        serve_revtext(bad[i]);
+        wait_status(tok, 503);
+        http_resp_t r;
+        ck_assert_int_eq(get("/t/hello", tok, &r), 503);
+        ck_assert_msg(strcasestr(r.headers, "Retry-After: 1"), "%s", r.headers);
+        ck_assert_msg(strcasestr(r.headers, "application/problem+json"), "%s", r.headers);
+        http_resp_free(&r);
+        expect_ok(other, "partner-user");    /* another issuer's tokens are not */
+        serve_revlist(NULL, NULL, NULL);
+        wait_status(tok, 200);
+    }
+    free(tok);
+    free(other);
+}
+END_TEST
+
+START_TEST(an_im_in_process_revokes_at_once)
+{
+    start_host(NULL);                        /* no revocation_uri */
+    wait_keys();
+    tok_t t = good();
+    t.jti = "j9";
+    char *tok = mint(&kA, &t);
+    expect_ok(tok, "alice");
+    int64_t until = now_s() + 300;
+    /* Another issuer's, and a struct from an older im: ignored. */
+    seal_im_revoked_t r = { sizeof r, "https://other.test", SEAL_IM_REVOKED_JTI, "j9", until };
+    ck_assert_int_eq(seal_hook_run(tp_self, SEAL_IM_HOOK_REVOKED, &r), SEAL_DECLINED);
+    r = (seal_im_revoked_t){ 8, ISS, SEAL_IM_REVOKED_JTI, "j9", until };
+    seal_hook_run(tp_self, SEAL_IM_HOOK_REVOKED, &r);
+    expect_ok(tok, "alice");
+    /* The jti: refused at once, no poll in between. */
+    r = (seal_im_revoked_t){ sizeof r, ISS, SEAL_IM_REVOKED_JTI, "j9", until };
+    ck_assert_int_eq(seal_hook_run(tp_self, SEAL_IM_HOOK_REVOKED, &r), SEAL_DECLINED);
+    expect_invalid(tok, "the access token was revoked");
+    /* A disabled user. */
+    char h[44];
+    sha256_b64("bob", h);
+    t = good();
+    t.sub = "bob";
+    char *bob = mint(&kA, &t);
+    expect_ok(bob, "bob");
+    r = (seal_im_revoked_t){ sizeof r, ISS, SEAL_IM_REVOKED_SUBJECT, h, until };
+    seal_hook_run(tp_self, SEAL_IM_HOOK_REVOKED, &r);
+    expect_invalid(bob, "the access token was revoked");
+    expect_ok_tok(&kA, &(tok_t){ .alg = "ES256", .kid = "kA", .typ = "at+jwt", .iss = ISS,
+                                 .sub = "carol", .aud = "\"seal\"", .scope = "seal.t",
+                                 .jti = "j10", .iat = now_s(), .nbf = NO_TIME,
+                                 .exp = now_s() + 60 });
+    /* A disabled client: c1 signs every token here. */
+    sha256_b64("c1", h);
+    r = (seal_im_revoked_t){ sizeof r, ISS, SEAL_IM_REVOKED_CLIENT, h, until };
+    seal_hook_run(tp_self, SEAL_IM_HOOK_REVOKED, &r);
+    t = good();
+    t.jti = "j11";
+    expect_invalid_tok(&kA, &t, "the access token was revoked");
+    free(tok);
+    free(bob);
 }
 END_TEST
 
@@ -1000,6 +1233,9 @@ static Suite *suite(void)
     tcase_add_test(tc, a_withdrawn_key_stops_working_even_for_cached_tokens);
     tcase_add_test(tc, keys_are_fetched_when_the_issuer_comes_up_late);
     tcase_add_test(tc, configuration_errors_stop_start_up);
+    tcase_add_test(tc, revoked_tokens_users_and_clients_are_refused);
+    tcase_add_test(tc, without_a_recent_list_an_issuers_tokens_are_503);
+    tcase_add_test(tc, an_im_in_process_revokes_at_once);
     suite_add_tcase(s, tc);
     return s;
 }

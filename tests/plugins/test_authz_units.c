@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* authz_jwt's parts without a host: strict base64url, JWK Set reading,
- * token checks at a fixed clock (so every time bound is exact), and the
- * validated-token cache (bounds, expiry, threads). */
+ * token checks at a fixed clock (so every time bound is exact), the
+ * validated-token cache (bounds, expiry, threads) and the revocation set
+ * (reading a list, lookups, in-process additions). */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "b64url/b64url.h"
 #include "jwks.h"
 #include "jwt_check.h"
+#include "revset.h"
 #include "token_cache.h"
 
 #define NOW INT64_C(1800000000)
@@ -558,7 +560,7 @@ static void key_of(unsigned i, uint8_t key[TOKEN_CACHE_KEY_LEN])
 static void put(token_cache_t *c, const uint8_t *k, int64_t until, const char *sub,
                 const char *scope)
 {
-    token_facts_t f = { sub, scope, NULL, NULL };
+    token_facts_t f = { sub, scope, NULL, NULL, NULL, NULL };
     token_cache_put(c, k, token_cache_epoch(c), until, &f);
 }
 
@@ -571,13 +573,17 @@ START_TEST(cache_hits_expires_and_stays_bounded)
     token_facts_t f;
     key_of(1, k);
     ck_assert(!token_cache_get(c, k, NOW, buf, &f));
-    token_facts_t all = { "alice", "openid seal.gm", "client-1", "sip:a@x tel:+1" };
+    token_facts_t all = { "alice", "openid seal.gm", "client-1", "sip:a@x tel:+1",
+                          "https://idm.example", "jti-1" };
     token_cache_put(c, k, token_cache_epoch(c), NOW + 10, &all);
     ck_assert(token_cache_get(c, k, NOW + 9, buf, &f));
     ck_assert_str_eq(f.sub, "alice");
     ck_assert_str_eq(f.scope, "openid seal.gm");
     ck_assert_str_eq(f.client_id, "client-1");
     ck_assert_str_eq(f.val_user_ids, "sip:a@x tel:+1");
+    /* What revocation is checked by comes back too. */
+    ck_assert_str_eq(f.iss, "https://idm.example");
+    ck_assert_str_eq(f.jti, "jti-1");
     /* Expired at valid_until, and dropped. */
     ck_assert(!token_cache_get(c, k, NOW + 10, buf, &f));
     ck_assert(!token_cache_get(c, k, NOW, buf, &f));
@@ -588,6 +594,7 @@ START_TEST(cache_hits_expires_and_stays_bounded)
     ck_assert_ptr_null(f.scope);
     ck_assert_ptr_null(f.client_id);
     ck_assert_ptr_null(f.val_user_ids);
+    ck_assert_ptr_null(f.jti);
     /* 10000 tokens into 64 places: at most 64 stay, the latest among them. */
     for (unsigned i = 0; i < 10000; i++) {
         key_of(100 + i, k);
@@ -688,6 +695,14 @@ START_TEST(client_id_and_val_user_ids)
     ck_assert_int_eq(jwt_token_claims(t, &pol, NOW, &cl), JWT_OK);
     ck_assert_str_eq(cl.client_id, "cli");
     ck_assert_str_eq(cl.val_user_ids, "sip:a@v tel:+1");
+    ck_assert_ptr_null(cl.jti);
+    jwt_token_free(t);
+    free(tok);
+    snprintf(c, sizeof c, "{%s,\"jti\":\"j-1 x\"}", base);
+    tok = sign(&k, h, c);
+    ck_assert_int_eq(jwt_token_parse(tok, strlen(tok), &pol, &t), JWT_OK);
+    ck_assert_int_eq(jwt_token_claims(t, &pol, NOW, &cl), JWT_OK);
+    ck_assert_str_eq(cl.jti, "j-1 x");
     jwt_token_free(t);
     free(tok);
     snprintf(c, sizeof c, "{%s,\"val_user_ids\":[]}", base);
@@ -701,7 +716,7 @@ START_TEST(client_id_and_val_user_ids)
     const char *bad[] = {
         "\"val_user_ids\":\"sip:a@v\"", "\"val_user_ids\":[\"a b\"]", "\"val_user_ids\":[1]",
         "\"val_user_ids\":[\"\"]", "\"client_id\":7", "\"client_id\":\"\"",
-        "\"client_id\":\"a\\u0000\"",
+        "\"client_id\":\"a\\u0000\"", "\"jti\":7", "\"jti\":\"\"", "\"jti\":\"a\\n\"",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(c, sizeof c, "{%s,%s}", base, bad[i]);
@@ -712,6 +727,192 @@ START_TEST(client_id_and_val_user_ids)
         free(tok);
     }
     kp_free(&k);
+}
+END_TEST
+
+/* ------------------------------------------------ the revocation set */
+
+#define ISS "https://idm.example"
+
+/* base64url(SHA-256(text)), as the IdM publishes a sub or a client_id. */
+static void hash_of(const char *text, char out[44])
+{
+    uint8_t h[TOKEN_CACHE_KEY_LEN];
+    token_cache_key(text, strlen(text), h);
+    b64url_encode(h, sizeof h, out);
+}
+
+static int rs_parse(const char *json, int64_t now, revset_t **out, char *why)
+{
+    return revset_parse(json, strlen(json), ISS, now, 60, 30, out, why, 200);
+}
+
+START_TEST(revocation_list_is_read)
+{
+    char alice[44], vs1[44], json[2048], why[200] = "";
+    hash_of("alice", alice);
+    hash_of("vs1", vs1);
+    snprintf(json, sizeof json,
+             "{\"issuer\":\"" ISS "\",\"generated\":%lld,\"extra\":{\"x\":1},"
+             "\"jtis\":[{\"jti\":\"j1\",\"exp\":%lld},{\"jti\":\"j2\",\"exp\":%lld},"
+             "{\"jti\":\"old\",\"exp\":%lld},{\"jti\":\"j1\",\"exp\":%lld}],"
+             "\"subjects\":[{\"sha256\":\"%s\",\"until\":%lld}],"
+             "\"clients\":[{\"sha256\":\"%s\",\"until\":%lld}]}",
+             (long long)NOW - 5, (long long)NOW + 100, (long long)NOW - 20, (long long)NOW - 31,
+             (long long)NOW + 50, alice, (long long)NOW + 300, vs1, (long long)NOW + 300);
+    revset_t *s = NULL;
+    ck_assert_msg(rs_parse(json, NOW, &s, why) == 0, "%s", why);
+    /* j2 is within the leeway of its exp, "old" past it; j1 once. */
+    ck_assert_uint_eq(revset_count(s, REVSET_JTI), 2);
+    ck_assert_uint_eq(revset_count(s, REVSET_SUBJECT), 1);
+    ck_assert_uint_eq(revset_count(s, REVSET_CLIENT), 1);
+    ck_assert(revset_revoked(s, "j1", "bob", "app"));
+    ck_assert(revset_revoked(s, "j2", NULL, NULL));
+    ck_assert(!revset_revoked(s, "old", "bob", "app"));
+    ck_assert(!revset_revoked(s, "j3", "bob", "app"));
+    ck_assert(!revset_revoked(s, NULL, NULL, NULL));
+    /* A disabled user's every token, a disabled client's every token;
+     * a user is not a client of the same name, nor the other way. */
+    ck_assert(revset_revoked(s, "j3", "alice", "app"));
+    ck_assert(revset_revoked(s, NULL, "bob", "vs1"));
+    ck_assert(!revset_revoked(s, "j3", "vs1", "alice"));
+    ck_assert(!revset_revoked(s, "j3", "alic", "vs"));
+    revset_free(s);
+    /* An empty list, and one without the arrays. */
+    snprintf(json, sizeof json, "{\"issuer\":\"" ISS "\",\"generated\":%lld,\"jtis\":[],"
+             "\"subjects\":[],\"clients\":[]}", (long long)NOW);
+    ck_assert_int_eq(rs_parse(json, NOW, &s, why), 0);
+    ck_assert(!revset_revoked(s, "j1", "alice", "vs1"));
+    revset_free(s);
+    snprintf(json, sizeof json, "{\"issuer\":\"" ISS "\",\"generated\":%lld}", (long long)NOW);
+    ck_assert_int_eq(rs_parse(json, NOW, &s, why), 0);
+    ck_assert_uint_eq(revset_count(s, REVSET_JTI), 0);
+    revset_free(s);
+}
+END_TEST
+
+START_TEST(revocation_list_refused_whole)
+{
+    char alice[44], json[1024], why[200];
+    hash_of("alice", alice);
+    char shorter[44];
+    memcpy(shorter, alice, 42);
+    shorter[42] = '\0';
+    const char *entries[] = {
+        "\"jtis\":[{\"jti\":\"\",\"exp\":1800000100}]",
+        "\"jtis\":[{\"jti\":\"a\\nb\",\"exp\":1800000100}]",
+        "\"jtis\":[{\"jti\":7,\"exp\":1800000100}]",
+        "\"jtis\":[{\"jti\":\"a\"}]",
+        "\"jtis\":[{\"jti\":\"a\",\"exp\":\"1800000100\"}]",
+        "\"jtis\":[{\"jti\":\"a\",\"exp\":-1}]",
+        "\"jtis\":[{\"jti\":\"a\",\"exp\":1.5}]",
+        "\"jtis\":[\"a\"]",
+        "\"jtis\":{}",
+        "\"subjects\":[{\"sha256\":\"alice\",\"until\":1800000100}]",
+        "\"clients\":7",
+    };
+    revset_t *s = NULL;
+    for (size_t i = 0; i < sizeof entries / sizeof *entries; i++) {
+        snprintf(json, sizeof json, "{\"issuer\":\"" ISS "\",\"generated\":%lld,%s}",
+                 (long long)NOW, entries[i]);
+        ck_assert_msg(rs_parse(json, NOW, &s, why) == -1, "%s", entries[i]);
+        ck_assert_ptr_null(s);
+    }
+    /* Short, padded, and with the 2 unused bits of the last character set
+     * (not the one canonical encoding). */
+    const char *hashes[] = { shorter, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB" };
+    for (size_t i = 0; i < sizeof hashes / sizeof *hashes; i++) {
+        snprintf(json, sizeof json, "{\"issuer\":\"" ISS "\",\"generated\":%lld,"
+                 "\"clients\":[{\"sha256\":\"%s\",\"until\":1800000100}]}",
+                 (long long)NOW, hashes[i]);
+        ck_assert_msg(rs_parse(json, NOW, &s, why) == -1, "%s", hashes[i]);
+    }
+    /* Another issuer's list; an old list (a cache on the way); no time. */
+    snprintf(json, sizeof json, "{\"issuer\":\"https://other\",\"generated\":%lld}",
+             (long long)NOW);
+    ck_assert_int_eq(rs_parse(json, NOW, &s, why), -1);
+    ck_assert(strstr(why, "issuer"));
+    snprintf(json, sizeof json, "{\"issuer\":\"" ISS "\",\"generated\":%lld}",
+             (long long)NOW - 61);
+    ck_assert_int_eq(rs_parse(json, NOW, &s, why), -1);
+    ck_assert(strstr(why, "61 s ago"));
+    snprintf(json, sizeof json, "{\"issuer\":\"" ISS "\",\"generated\":%lld}",
+             (long long)NOW - 60);
+    ck_assert_int_eq(rs_parse(json, NOW, &s, why), 0);
+    revset_free(s);
+    ck_assert_int_eq(rs_parse("{\"issuer\":\"" ISS "\"}", NOW, &s, why), -1);
+    ck_assert_int_eq(rs_parse("[]", NOW, &s, why), -1);
+    snprintf(json, sizeof json, "{\"issuer\":\"" ISS "\",\"generated\":%lld} x",
+             (long long)NOW);
+    ck_assert_int_eq(rs_parse(json, NOW, &s, why), -1);
+}
+END_TEST
+
+START_TEST(revocation_set_grows_in_process_and_forgets_what_ended)
+{
+    char alice[44], vs1[44];
+    hash_of("alice", alice);
+    hash_of("vs1", vs1);
+    revset_t *j = revset_one(REVSET_JTI, "j1", NOW + 10);
+    revset_t *u = revset_one(REVSET_SUBJECT, alice, NOW + 100);
+    revset_t *c = revset_one(REVSET_CLIENT, vs1, NOW + 100);
+    ck_assert(j && u && c);
+    ck_assert_ptr_null(revset_one(REVSET_SUBJECT, "alice", NOW));
+    ck_assert_ptr_null(revset_one(REVSET_JTI, "", NOW));
+    char longjti[300];
+    memset(longjti, 'j', 256);
+    longjti[256] = '\0';
+    ck_assert_ptr_null(revset_one(REVSET_JTI, longjti, NOW));
+    revset_t *ju = revset_union(j, u, NOW, 30), *all = revset_union(ju, c, NOW, 30);
+    ck_assert(revset_revoked(all, "j1", NULL, NULL));
+    ck_assert(revset_revoked(all, NULL, "alice", NULL));
+    ck_assert(revset_revoked(all, NULL, NULL, "vs1"));
+    ck_assert(!revset_revoked(ju, NULL, NULL, "vs1"));   /* the inputs stay as they were */
+    /* j1 ended (exp + leeway) by NOW + 41; alice's entry has not. */
+    revset_t *later = revset_union(all, NULL, NOW + 41, 30);
+    ck_assert(!revset_revoked(later, "j1", NULL, NULL));
+    ck_assert(revset_revoked(later, NULL, "alice", NULL));
+    ck_assert_uint_eq(revset_count(later, REVSET_JTI), 0);
+    /* The same entry twice: once, with the later until. */
+    revset_t *j2 = revset_one(REVSET_JTI, "j1", NOW + 1000);
+    revset_t *both = revset_union(j, j2, NOW, 30);
+    ck_assert_uint_eq(revset_count(both, REVSET_JTI), 1);
+    revset_t *both_later = revset_union(both, NULL, NOW + 500, 30);
+    ck_assert(revset_revoked(both_later, "j1", NULL, NULL));
+    ck_assert(!revset_revoked(NULL, "j1", "alice", "vs1"));
+    revset_t *sets[] = { j, u, c, ju, all, later, j2, both, both_later };
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+        revset_free(sets[i]);
+}
+END_TEST
+
+START_TEST(revocation_set_of_many)
+{
+    /* A list of 20000 jtis in random order: every one found, no other. */
+    enum { N = 20000 };
+    size_t cap = (size_t)N * 64 + 256, o = 0;
+    char *json = malloc(cap), id[32], why[200] = "";
+    ck_assert_ptr_nonnull(json);
+    o += (size_t)snprintf(json, cap, "{\"issuer\":\"" ISS "\",\"generated\":%lld,\"jtis\":[",
+                          (long long)NOW);
+    srand(7);
+    for (int i = 0; i < N; i++)
+        o += (size_t)snprintf(json + o, cap - o, "%s{\"jti\":\"jti-%d-%d\",\"exp\":%lld}",
+                              i ? "," : "", i, rand(), (long long)NOW + 100);
+    snprintf(json + o, cap - o, "]}");
+    revset_t *s = NULL;
+    ck_assert_msg(rs_parse(json, NOW, &s, why) == 0, "%s", why);
+    ck_assert_uint_eq(revset_count(s, REVSET_JTI), N);
+    srand(7);
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "jti-%d-%d", i, rand());
+        ck_assert_msg(revset_revoked(s, id, "u", "c"), "%s", id);
+        snprintf(id, sizeof id, "jti-%d-x", i);
+        ck_assert(!revset_revoked(s, id, "u", "c"));
+    }
+    revset_free(s);
+    free(json);
 }
 END_TEST
 
@@ -731,6 +932,10 @@ static Suite *suite(void)
     tcase_add_test(tc, cache_hits_expires_and_stays_bounded);
     tcase_add_test(tc, cache_is_consistent_across_threads);
     tcase_add_test(tc, client_id_and_val_user_ids);
+    tcase_add_test(tc, revocation_list_is_read);
+    tcase_add_test(tc, revocation_list_refused_whole);
+    tcase_add_test(tc, revocation_set_grows_in_process_and_forgets_what_ended);
+    tcase_add_test(tc, revocation_set_of_many);
     suite_add_tcase(s, tc);
     return s;
 }

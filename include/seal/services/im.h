@@ -163,8 +163,47 @@ typedef struct seal_im_v1 {
     /* Makes a new signing key current; the previous one stays in the JWKS
      * until every token it signed has expired. -> {"kid", "previous_kid"} */
     seal_status_t (*key_rotate)(void *user, char **out, size_t *out_len);
-    /* Version 1 ends here; fields are only appended. */
+    /* Version 1 ends here; fields are only appended. Those below are
+     * present when struct_size covers them
+     * (struct_size >= offsetof(seal_im_v1_t, member) + sizeof the member). */
+
+    /* The revocation list (im README "Revocation list"): what resource
+     * servers that check access tokens locally (authz_jwt) must refuse
+     * before the tokens expire. A JSON object:
+     *   {"issuer": <issuer>, "generated": <unix seconds>,
+     *    "jtis":     [{"jti": <jti>, "exp": <the token's exp>}, ...],
+     *    "subjects": [{"sha256": <base64url(SHA-256(sub))>, "until": <t>}, ...],
+     *    "clients":  [{"sha256": <base64url(SHA-256(client_id))>, "until": <t>}, ...]}
+     * jtis: the revoked access tokens, each until its exp plus 30 s of
+     * leeway; subjects / clients: the disabled users and clients, each
+     * until every access token issued before the disable has expired
+     * (until = disabled + access_token_ttl + 30 s): refuse every token
+     * whose sub / client_id hashes to one. Users and clients appear only as
+     * hashes (the list is public). Cheap to call often: the text is kept
+     * and made again only after a revocation or once a second. */
+    seal_status_t (*revocations)(void *user, char **json, size_t *len);
 } seal_im_v1_t;
+
+/* The synchronous hook im runs (seal_hook_run, on the revoking thread,
+ * before the revoking call returns) for each entry it adds to the
+ * revocation list, so that a resource server in the same seald refuses
+ * the token, user or client at once rather than at its next poll of the
+ * list. args: const seal_im_revoked_t *. Callbacks return SEAL_DECLINED.
+ * A hook rather than an event: events are delivered later on the event
+ * thread and dropped when their queue is full. */
+#define SEAL_IM_HOOK_REVOKED "seal.im.revoked"
+
+#define SEAL_IM_REVOKED_JTI     1   /* value: the access token's jti */
+#define SEAL_IM_REVOKED_SUBJECT 2   /* value: base64url(SHA-256(sub)) */
+#define SEAL_IM_REVOKED_CLIENT  3   /* value: base64url(SHA-256(client_id)) */
+
+typedef struct seal_im_revoked {
+    uint32_t struct_size;   /* sizeof(seal_im_revoked_t) */
+    const char *issuer;     /* the im's issuer (the tokens' iss) */
+    int kind;               /* SEAL_IM_REVOKED_* */
+    const char *value;
+    int64_t until;          /* unix seconds: the entry's "exp" / "until" */
+} seal_im_revoked_t;
 
 #ifdef __cplusplus
 }

@@ -9,13 +9,16 @@
  * the route's SEAL service. Valid: approve and make "sub" the principal.
  * Anything else: veto, 401 invalid_token or 403 insufficient_scope, with
  * the RFC 6750 section 3 WWW-Authenticate attributes. Validated tokens are
- * cached (token_cache.c). Every key of the configuration is in README. */
+ * cached (token_cache.c); every request, cache hit or not, is checked
+ * against its issuer's revocation list (revocation.c). Every key of the
+ * configuration is in README. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <seal/services/im.h>
 #include "authz_jwt.h"
 
 static const char *const default_typ[] = { "at+jwt", "application/at+jwt" };
@@ -45,6 +48,13 @@ static int quotable(const char *s)
 static int url_ok(const char *u)
 {
     return u && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0) && quotable(u);
+}
+
+/* Plain HTTP to another host than this one. */
+static int plain_remote(const char *u)
+{
+    return strncmp(u, "http://", 7) == 0 && strncmp(u, "http://127.", 11) != 0 &&
+           strncmp(u, "http://[::1]", 12) != 0 && strncmp(u, "http://localhost", 16) != 0;
 }
 
 static seal_status_t read_scopes(authz_t *az, const seal_conf_t *conf)
@@ -121,7 +131,8 @@ static seal_status_t read_issuers(authz_t *az, const seal_conf_t *conf)
             (st = seal_conf_string(e, "jwks_uri", NULL, &is->jwks_uri)) ||
             (st = seal_conf_string(e, "ca_file", NULL, &is->ca_file)) ||
             (st = seal_conf_string(e, "cert_file", NULL, &is->cert_file)) ||
-            (st = seal_conf_string(e, "key_file", NULL, &is->key_file)))
+            (st = seal_conf_string(e, "key_file", NULL, &is->key_file)) ||
+            (st = seal_conf_string(e, "revocation_uri", NULL, &is->revocation_uri)))
             return st;
         if (!is->iss || !*is->iss)
             return seal_conf_error(self, e, "\"issuer\" is required (the tokens' iss value)");
@@ -129,15 +140,22 @@ static seal_status_t read_issuers(authz_t *az, const seal_conf_t *conf)
             return seal_conf_error(self, e, "\"jwks_uri\" is required: an http(s) URL");
         if (!is->cert_file != !is->key_file)
             return seal_conf_error(self, e, "cert_file and key_file go together");
+        if (is->revocation_uri && !url_ok(is->revocation_uri))
+            return seal_conf_error(self, seal_conf_get(e, "revocation_uri"),
+                                   "must be an http(s) URL");
         for (size_t j = 0; j < i; j++)
             if (strcmp(az->issuers[j].iss, is->iss) == 0)
                 return seal_conf_error(self, e, "issuer %s is listed twice", is->iss);
-        if (strncmp(is->jwks_uri, "http://", 7) == 0 &&
-            strncmp(is->jwks_uri, "http://127.", 11) != 0 &&
-            strncmp(is->jwks_uri, "http://[::1]", 12) != 0 &&
-            strncmp(is->jwks_uri, "http://localhost", 16) != 0)
+        if (plain_remote(is->jwks_uri))
             seal_log(self, SEAL_LOG_WARN, "issuer %s: jwks_uri %s is plain HTTP: anyone on the "
                      "path can swap the keys", is->iss, is->jwks_uri);
+        if (is->revocation_uri && plain_remote(is->revocation_uri))
+            seal_log(self, SEAL_LOG_WARN, "issuer %s: revocation_uri %s is plain HTTP: anyone "
+                     "on the path can hide a revocation", is->iss, is->revocation_uri);
+        if (!is->revocation_uri)
+            seal_log(self, SEAL_LOG_WARN, "issuer %s has no revocation_uri: its revoked tokens, "
+                     "and those of its disabled users and clients, stay valid here until they "
+                     "expire (but for revocations by an im in this seald)", is->iss);
     }
     return SEAL_OK;
 }
@@ -147,7 +165,7 @@ static seal_status_t read_conf(authz_t *az)
     seal_plugin_t *self = az->self;
     const seal_conf_t *conf = seal_plugin_conf(self);
     int64_t cache = 0, max_token = 0, refetch = 0, wait = 0, waiters = 0, refresh = 0;
-    int64_t timeout = 0;
+    int64_t timeout = 0, rv_poll = 0, rv_max_age = 0;
     seal_status_t st;
     if ((st = seal_conf_string(conf, "audience", "seal", &az->audience)) ||
         (st = seal_conf_string(conf, "realm", "seal", &az->realm)) ||
@@ -158,8 +176,14 @@ static seal_status_t read_conf(authz_t *az)
         (st = seal_conf_int(conf, "jwks_wait_ms", 2000, 0, 10000, &wait)) ||
         (st = seal_conf_int(conf, "jwks_max_waiters", 1, 0, 1024, &waiters)) ||
         (st = seal_conf_int(conf, "jwks_refresh_s", 600, 10, 86400, &refresh)) ||
-        (st = seal_conf_int(conf, "jwks_timeout_ms", 5000, 100, 60000, &timeout)))
+        (st = seal_conf_int(conf, "jwks_timeout_ms", 5000, 100, 60000, &timeout)) ||
+        (st = seal_conf_int(conf, "revocation_poll_s", 5, 1, 3600, &rv_poll)) ||
+        (st = seal_conf_int(conf, "revocation_max_age_s", 30, 2, 86400, &rv_max_age)))
         return st;
+    if (rv_max_age <= rv_poll)
+        return seal_conf_error(self, seal_conf_get(conf, "revocation_max_age_s"),
+                               "must be more than revocation_poll_s (%lld): a list is read "
+                               "every poll interval", (long long)rv_poll);
     if (!*az->audience)
         return seal_conf_error(self, seal_conf_get(conf, "audience"), "must not be empty");
     if (!*az->realm || !quotable(az->realm))
@@ -170,6 +194,8 @@ static seal_status_t read_conf(authz_t *az)
     az->max_waiters = (unsigned)waiters;
     az->refresh_ms = refresh * 1000;
     az->timeout_ms = timeout;
+    az->rv_poll_ms = rv_poll * 1000;
+    az->rv_max_age_ms = rv_max_age * 1000;
     if ((st = read_typ(az, conf)) || (st = read_scopes(az, conf)) ||
         (st = read_issuers(az, conf)))
         return st;
@@ -237,6 +263,40 @@ static seal_status_t insufficient(seal_request_t *req, const authz_t *az, const 
     return SEAL_E_PERM;
 }
 
+/* 503: the token's issuer has no recent revocation list. */
+static seal_status_t unavailable(seal_request_t *req, const authz_t *az, const char *iss)
+{
+    char ra[24];
+    snprintf(ra, sizeof ra, "%lld", (long long)(az->rv_poll_ms / 1000));
+    seal_response_header(req, "Retry-After", ra);
+    if (seal_log_enabled(SEAL_LOG_DEBUG))
+        seal_log(az->self, SEAL_LOG_DEBUG, "%s %s from %s: no recent revocation list of %s",
+                 seal_request_method(req), seal_request_path(req), seal_request_peer(req), iss);
+    return SEAL_E_AGAIN;
+}
+
+/* What a valid token (from the cache or just checked) gets: refused when
+ * revoked or when its issuer's revocation list is out of date, else
+ * approved when it has the route's scope. */
+static seal_status_t decide(seal_request_t *req, authz_t *az, const token_facts_t *f,
+                            const char *need)
+{
+    issuer_t *is = authz_issuer(az, f->iss);
+    if (!is)
+        return invalid(req, az, JWT_E_ISSUER);
+    switch (revocation_check(is, f->jti, f->sub, f->client_id)) {
+    case RV_REVOKED:
+        return invalid(req, az, JWT_E_REVOKED);
+    case RV_NO_JTI:
+        return invalid(req, az, JWT_E_CLAIMS);
+    case RV_STALE:
+        return unavailable(req, az, is->iss);
+    case RV_OK:
+        break;
+    }
+    return jwt_scope_has(f->scope, need) ? approve(req, f) : insufficient(req, az, need);
+}
+
 /* The full check of a token not in the cache. */
 static jwt_status_t validate(authz_t *az, const char *tok, size_t len, int64_t now,
                              jwt_token_t **t, jwt_claims_t *cl, uint64_t *epoch)
@@ -299,7 +359,7 @@ static seal_status_t on_authorize(void *args, void *user)
         token_facts_t f;
         token_cache_key(tok, len, key);
         if (token_cache_get(az->cache, key, now, buf, &f))
-            return jwt_scope_has(f.scope, need) ? approve(req, &f) : insufficient(req, az, need);
+            return decide(req, az, &f, need);
     }
     jwt_token_t *t = NULL;
     jwt_claims_t cl;
@@ -309,10 +369,11 @@ static seal_status_t on_authorize(void *args, void *user)
     if (st != JWT_OK) {
         r = invalid(req, az, st);
     } else {
-        token_facts_t f = { cl.sub, cl.scope, cl.client_id, cl.val_user_ids };
+        token_facts_t f = { cl.sub, cl.scope, cl.client_id, cl.val_user_ids,
+                            jwt_token_iss(t), cl.jti };
         if (az->cache)
             token_cache_put(az->cache, key, epoch, cl.exp + az->leeway_s, &f);
-        r = jwt_scope_has(cl.scope, need) ? approve(req, &f) : insufficient(req, az, need);
+        r = decide(req, az, &f, need);
     }
     jwt_token_free(t);
     return r;
@@ -349,7 +410,11 @@ static seal_status_t authz_init(seal_plugin_t *self)
     }
     seal_plugin_set_data(self, az);
     /* Early, so later hooks see a token already refused. */
-    return seal_hook_register(self, SEAL_HOOK_HTTP_AUTHORIZE, SEAL_HOOK_FIRST, on_authorize, az,
+    if ((st = seal_hook_register(self, SEAL_HOOK_HTTP_AUTHORIZE, SEAL_HOOK_FIRST, on_authorize,
+                                 az, NULL)) != SEAL_OK)
+        return st;
+    /* Revocations by an im in this seald, applied before its call returns. */
+    return seal_hook_register(self, SEAL_IM_HOOK_REVOKED, SEAL_HOOK_MIDDLE, revocation_hook, az,
                               NULL);
 }
 

@@ -5,10 +5,12 @@
 #define AUTHZ_JWT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <seal/seal.h>
 #include "jwks.h"
 #include "jwt_check.h"
+#include "revset.h"
 #include "token_cache.h"
 
 typedef struct authz authz_t;
@@ -29,6 +31,21 @@ typedef struct issuer {
     int64_t next_due_ms;                   /* when the refresher fetches next */
     int64_t backoff_ms;                    /* after failures, else 0 */
     uint64_t fetches, failures;
+    /* its revocation list (revocation.c) */
+    const char *revocation_uri;            /* config string, or NULL */
+    pthread_mutex_t rv_wmu;                /* serialises the writers of rv, rv_local */
+    pthread_rwlock_t rv_lock;              /* readers of rv against its swap */
+    revset_t *rv;                          /* what requests check: list + rv_local */
+    revset_t *rv_local;                    /* entries from the in-process hook, kept
+                                            * across fetches until they end */
+    _Atomic int rv_any;                    /* rv is not empty */
+    _Atomic int64_t rv_ok_ms;              /* monotonic ms at which the last list read
+                                            * was requested; 0: none yet */
+    int rv_in_flight;                      /* under mu, as the rest below */
+    int rv_loaded;                         /* a list was read once */
+    int rv_stale_logged;
+    int64_t rv_start_ms, rv_next_due_ms, rv_backoff_ms;
+    uint64_t rv_failures;                  /* in a row */
 } issuer_t;
 
 typedef struct scope_map {
@@ -45,6 +62,7 @@ struct authz {
     scope_map_t *scopes;
     size_t n_scopes;
     int64_t refetch_min_ms, wait_ms, refresh_ms, timeout_ms;
+    int64_t rv_poll_ms, rv_max_age_ms;
     unsigned max_waiters;
     issuer_t *issuers;
     size_t n_issuers;
@@ -75,5 +93,25 @@ void authz_refresher_init(authz_t *az);
 void authz_refresher_destroy(authz_t *az);
 seal_status_t authz_refresher_start(authz_t *az);
 void authz_refresher_stop(authz_t *az);
+/* Wakes the refresher (a fetch ended). */
+void authz_kick(authz_t *az);
+
+/* revocation.c: the issuers' revocation lists */
+void revocation_init(issuer_t *is);
+void revocation_destroy(issuer_t *is);
+/* The refresher's turn for is at now (monotonic ms): fetches the list when
+ * due; lowers *wake to when it is due next. */
+void revocation_tick(issuer_t *is, int64_t now, int64_t *wake);
+typedef enum rv_verdict {
+    RV_OK,
+    RV_REVOKED,      /* on the list: 401 invalid_token */
+    RV_NO_JTI,       /* the issuer revokes by jti, the token has none: 401 */
+    RV_STALE         /* no list read within revocation_max_age_s: 503 */
+} rv_verdict_t;
+/* Whether a valid token of is may be used now; cheap (see revocation.c). */
+rv_verdict_t revocation_check(issuer_t *is, const char *jti, const char *sub,
+                              const char *client_id);
+/* The SEAL_IM_HOOK_REVOKED callback (user: the authz_t). */
+seal_status_t revocation_hook(void *args, void *user);
 
 #endif

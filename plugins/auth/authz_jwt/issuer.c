@@ -9,8 +9,9 @@
  * most max_waiters requests per issuer wait at all: an HTTP worker blocked
  * here cannot serve the JWKS that seald may be fetching from itself.
  *
- * The refresher thread only decides when to fetch; the fetch itself runs on
- * the host's client thread (ARCHITECTURE.md 7: no plugin I/O threads). */
+ * The refresher thread only decides when to fetch (key sets here, revocation
+ * lists in revocation.c); the fetch itself runs on the host's client thread
+ * (ARCHITECTURE.md 7: no plugin I/O threads). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,10 +59,12 @@ void issuer_init(issuer_t *is, authz_t *az)
     pthread_mutex_init(&is->mu, NULL);
     cond_init_mono(&is->cv);
     is->last_start_ms = INT64_MIN / 2;
+    revocation_init(is);
 }
 
 void issuer_destroy(issuer_t *is)
 {
+    revocation_destroy(is);
     jwks_clear(&is->keys);
     pthread_cond_destroy(&is->cv);
     pthread_mutex_destroy(&is->mu);
@@ -75,7 +78,7 @@ issuer_t *authz_issuer(authz_t *az, const char *iss)
     return NULL;
 }
 
-static void kick_refresher(authz_t *az)
+void authz_kick(authz_t *az)
 {
     pthread_mutex_lock(&az->mu);
     az->kicks++;
@@ -132,7 +135,7 @@ static void fetch_done(issuer_t *is, jwks_set_t *set, const char *why, int quiet
         seal_log(az->self, !quiet && (loaded || failures > 3) ? SEAL_LOG_WARN : SEAL_LOG_DEBUG,
                  "issuer %s: cannot read the key set at %s: %s (retry in %lld ms)", is->iss,
                  is->jwks_uri, why, (long long)backoff);
-    kick_refresher(az);
+    authz_kick(az);
 }
 
 static void on_fetched(seal_status_t st, long http_status, const char *body, size_t len,
@@ -270,6 +273,7 @@ static void *refresher(void *arg)
             pthread_mutex_unlock(&is->mu);
             if (send)
                 fetch_send(is);
+            revocation_tick(is, now, &wake);
         }
         pthread_mutex_lock(&az->mu);
         if (!az->stopping && az->kicks == seen) {

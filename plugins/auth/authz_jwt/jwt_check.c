@@ -48,6 +48,7 @@ const char *jwt_status_text(jwt_status_t st)
     case JWT_E_IAT: return "the access token was issued in the future";
     case JWT_E_AUDIENCE: return "the access token is not meant for this server";
     case JWT_E_CLAIMS: return "the access token lacks a required claim";
+    case JWT_E_REVOKED: return "the access token was revoked";
     case JWT_E_NOMEM: return "out of memory";
     }
     return "the access token is invalid";
@@ -325,7 +326,7 @@ jwt_status_t jwt_token_claims(jwt_token_t *t, const jwt_policy_t *pol, int64_t n
         return JWT_E_IAT;
     if (!aud_ok(c, pol->audience))
         return JWT_E_AUDIENCE;
-    size_t sub_len = 0, cid_len = 0;
+    size_t sub_len = 0, cid_len = 0, jti_len = 0;
     const char *sub = jwt_json_str(c, "sub", &sub_len);
     if (!text_ok(sub, sub_len, 1))
         return JWT_E_CLAIMS;
@@ -335,6 +336,9 @@ jwt_status_t jwt_token_claims(jwt_token_t *t, const jwt_policy_t *pol, int64_t n
     const char *client_id = jwt_json_str(c, "client_id", &cid_len);
     if (json_object_object_get_ex(c, "client_id", &v) && !text_ok(client_id, cid_len, 1))
         return JWT_E_CLAIMS;
+    const char *jti = jwt_json_str(c, "jti", &jti_len);
+    if (json_object_object_get_ex(c, "jti", &v) && !text_ok(jti, jti_len, 1))
+        return JWT_E_CLAIMS;
     int j = join_val_user_ids(t);
     if (j <= 0)
         return j < 0 ? JWT_E_NOMEM : JWT_E_CLAIMS;
@@ -342,6 +346,7 @@ jwt_status_t jwt_token_claims(jwt_token_t *t, const jwt_policy_t *pol, int64_t n
     out->scope = scope;
     out->client_id = client_id;
     out->val_user_ids = t->val_user_ids;
+    out->jti = jti;
     out->exp = exp;
     return JWT_OK;
 }

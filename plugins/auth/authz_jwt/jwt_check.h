@@ -23,6 +23,7 @@ typedef enum jwt_status {
     JWT_E_IAT,            /* issued in the future */
     JWT_E_AUDIENCE,
     JWT_E_CLAIMS,         /* a required claim absent or of the wrong type */
+    JWT_E_REVOKED,        /* on the issuer's revocation list (revocation.c) */
     JWT_E_NOMEM
 } jwt_status_t;
 
@@ -64,6 +65,7 @@ typedef struct jwt_claims {
     const char *scope;         /* space-separated, or NULL when absent */
     const char *client_id;     /* 1..255 printable octets, or NULL when absent */
     const char *val_user_ids;  /* the "val_user_ids" array joined with spaces, or NULL */
+    const char *jti;           /* 1..255 octets without control characters, or NULL */
     int64_t exp;
 } jwt_claims_t;
 
@@ -71,8 +73,8 @@ typedef struct jwt_claims {
 
 /* Checks the claims at time now (seconds since the epoch): exp (refused
  * from exp + leeway on), nbf (refused before nbf - leeway), iat (refused
- * after now + leeway), aud, sub, and the types of iss, scope, client_id
- * and val_user_ids (at most JWT_VAL_USER_IDS_MAX identities of 1..255
+ * after now + leeway), aud, sub, and the types of iss, scope, client_id,
+ * jti and val_user_ids (at most JWT_VAL_USER_IDS_MAX identities of 1..255
  * printable octets without spaces, so the joined list is unambiguous). */
 jwt_status_t jwt_token_claims(jwt_token_t *t, const jwt_policy_t *pol, int64_t now,
                               jwt_claims_t *out);

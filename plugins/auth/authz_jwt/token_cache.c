@@ -12,7 +12,7 @@
 
 #define WAYS 4
 #define NSTRIPES 64
-#define NFACTS 4
+#define NFACTS 6
 
 /* The facts as one blob: per fact a presence octet (0 absent, 1 present)
  * and, when present, the text with its NUL. */
@@ -66,7 +66,9 @@ static const char **fact_slot(token_facts_t *f, int i)
     case 0: return &f->sub;
     case 1: return &f->scope;
     case 2: return &f->client_id;
-    default: return &f->val_user_ids;
+    case 3: return &f->val_user_ids;
+    case 4: return &f->iss;
+    default: return &f->jti;
     }
 }
 

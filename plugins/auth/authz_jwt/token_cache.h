@@ -15,9 +15,10 @@
 
 typedef struct token_cache token_cache_t;
 
-/* What a validated token says about its bearer; NULL when absent. */
+/* What a validated token says about its bearer, and what its revocation
+ * is checked by (iss, jti: revocation.c); NULL when absent. */
 typedef struct token_facts {
-    const char *sub, *scope, *client_id, *val_user_ids;
+    const char *sub, *scope, *client_id, *val_user_ids, *iss, *jti;
 } token_facts_t;
 
 /* Room for about capacity tokens (rounded up to a power of two, at least

@@ -4,6 +4,8 @@
  *
  *   GET      /.well-known/openid-configuration  OIDC Discovery 1.0 4
  *   GET      /oidc/v1/jwks                      RFC 7517 5 (JWK Set)
+ *   GET      /oidc/v1/revocations               the revocation list (seald's own:
+ *                                               im README "Revocation list")
  *   GET/POST /oidc/v1/authorize                 RFC 6749 4.1.1, OIDC Core 3.1.2,
  *                                               RFC 7636 (S256 required);
  *                                               login form posts back here
@@ -27,6 +29,9 @@
 #include "im_uu.h"
 
 #define FORM_TYPE "application/x-www-form-urlencoded"
+/* Beside the JWKS; advertised in discovery as REVOCATIONS_META. */
+#define PATH_REVOCATIONS "/oidc/v1/revocations"
+#define REVOCATIONS_META "seal_revocation_list_uri"
 #define TT_EXCHANGE SEAL_IM_GRANT_EXCHANGE
 
 /* ---- helpers ---- */
@@ -199,6 +204,9 @@ seal_status_t uu_discovery_make(uu_ctx_t *u)
         { "jwks_uri", UU_PATH_JWKS },
         { "revocation_endpoint", UU_PATH_REVOKE },
         { "introspection_endpoint", UU_PATH_INTROSPECT },
+        /* Not registered with IANA (RFC 8414 7.1): seald's own, for its
+         * resource servers (authz_jwt revocation_uri). */
+        { REVOCATIONS_META, PATH_REVOCATIONS },
     };
     struct json_object *o = json_object_new_object();
     int bad = !o || json_object_object_add(o, "issuer", json_object_new_string(iss));
@@ -255,6 +263,25 @@ static seal_status_t h_jwks(seal_request_t *req, void *user)
      * unknown kid anyway). */
     seal_response_header(req, "Cache-Control", "public, max-age=60");
     seal_response_header(req, "Access-Control-Allow-Origin", "*");
+    st = seal_response_send(req, 200, "application/json", json, len);
+    seal_free(json);
+    return st;
+}
+
+/* Public like the JWKS: it names no user or client (hashes and random
+ * jtis), and every resource server needs it. Never cached: a revocation
+ * must reach the poller at its next request. */
+static seal_status_t h_revocations(seal_request_t *req, void *user)
+{
+    uu_ctx_t *u = user;
+    char *json = NULL;
+    size_t len = 0;
+    seal_status_t st = u->im->revocations ? u->im->revocations(u->im_user, &json, &len)
+                                          : SEAL_E_UNSUPPORTED;
+    seal_response_header(req, "Cache-Control", "no-store");
+    if (st != SEAL_OK)
+        return seal_response_problem(req, 503, NULL, "the revocation list is not available",
+                                     NULL, 0);
     st = seal_response_send(req, 200, "application/json", json, len);
     seal_free(json);
     return st;
@@ -558,6 +585,7 @@ seal_status_t uu_oauth_routes(uu_ctx_t *u)
     } r[] = {
         { "GET", UU_PATH_DISCOVERY, h_discovery, SEAL_ROUTE_F_PUBLIC },
         { "GET", UU_PATH_JWKS, h_jwks, SEAL_ROUTE_F_PUBLIC },
+        { "GET", PATH_REVOCATIONS, h_revocations, SEAL_ROUTE_F_PUBLIC },
         { "GET", UU_PATH_AUTHORIZE, h_authorize, SEAL_ROUTE_F_PUBLIC },
         { "POST", UU_PATH_AUTHORIZE, h_authorize, SEAL_ROUTE_F_PUBLIC },
         { "POST", UU_PATH_TOKEN, h_token, SEAL_ROUTE_F_PUBLIC },

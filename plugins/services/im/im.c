@@ -59,6 +59,7 @@ static const seal_im_v1_t im_iface = {
     .client_list = im_client_list,
     .client_disable = im_client_disable,
     .key_rotate = im_key_rotate,
+    .revocations = im_revocations,
 };
 
 static void ctx_free(im_ctx_t *c)
@@ -69,6 +70,7 @@ static void ctx_free(im_ctx_t *c)
     im_keys_free(c);
     im_throttle_free(c->throttle);
     im_conf_free(c);
+    im_revlist_free(c);
     free(c->dummy_hash);
     pthread_rwlock_destroy(&c->ring_lock);
     pthread_mutex_destroy(&c->rotate_mu);
@@ -84,6 +86,7 @@ static seal_status_t im_init(seal_plugin_t *self)
     c->cur = SIZE_MAX;
     pthread_rwlock_init(&c->ring_lock, NULL);
     pthread_mutex_init(&c->rotate_mu, NULL);
+    im_revlist_init(c);
     seal_plugin_set_data(self, c);
     seal_status_t st = im_conf_read(c);
     if (st != SEAL_OK)

@@ -4,10 +4,10 @@
  * refresh tokens and access tokens that descend from one authorization
  * code form a family; presenting a refresh token that was already rotated
  * (a replay: one of the two parties holds a stolen copy) revokes the whole
- * family, the legitimate successor included. Access tokens are JWTs and
- * stay valid at the resource servers until they expire (access_token_ttl);
- * their jti is recorded so that userinfo and introspection refuse them once
- * revoked.
+ * family, the legitimate successor included. Access tokens are JWTs that
+ * resource servers check locally; their jti is recorded so that a revoked
+ * one is refused by userinfo and introspection, and by the resource servers
+ * through the revocation list (im_revlist.c).
  *
  *   im.rt        key hash(refresh token): {family, client_id, sub, scope,
  *                val_user_ids, auth_time, exp, state: active|rotated};
@@ -28,6 +28,10 @@ seal_status_t im_jti_revoke(im_ctx_t *c, const char *jti, int64_t exp)
                        ? im_store_put(c, NULL, IM_NS_REVOKED, jti, o, SEAL_REV_ANY, NULL, 0)
                        : SEAL_E_NOMEM;
     json_object_put(o);
+    /* Resource servers in this seald refuse it at once; the others at
+     * their next poll of the revocation list. */
+    if (st == SEAL_OK)
+        im_revlist_notify(c, SEAL_IM_REVOKED_JTI, jti, exp);
     return st;
 }
 
@@ -210,11 +214,19 @@ seal_status_t im_family_revoke(im_ctx_t *c, const char *family, const char *why)
 
 void im_family_revoke_by(im_ctx_t *c, const char *index, const char *value)
 {
+    /* Its access tokens are refused by the resource servers first (the
+     * family jtis below cover only the tokens of the code flow). */
+    int sub = strcmp(index, "sub") == 0;
+    seal_status_t st = im_revlist_disabled(c, sub ? SEAL_IM_REVOKED_SUBJECT
+                                                  : SEAL_IM_REVOKED_CLIENT, value);
+    if (st != SEAL_OK)
+        seal_log(c->self, SEAL_LOG_ERR, "%s %s is not on the revocation list (%s): remote "
+                 "resource servers accept its access tokens until they expire",
+                 sub ? "user" : "client", value, seal_strerror(st));
     keys_ctx_t k = {0};
     seal_store_lookup(c->self, NULL, IM_NS_FAMILY, index, value, collect, &k);
     for (size_t i = 0; i < k.n; i++)
-        im_family_revoke(c, k.keys[i], strcmp(index, "sub") == 0 ? "user disabled"
-                                                                 : "client disabled");
+        im_family_revoke(c, k.keys[i], sub ? "user disabled" : "client disabled");
     keys_free(&k);
 }
 

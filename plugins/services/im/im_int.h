@@ -21,6 +21,7 @@
 #define IM_NS_FAMILY  "im.families"
 #define IM_NS_REVOKED "im.revoked"
 #define IM_NS_XJTI    "im.xjti"
+#define IM_NS_DISABLED "im.disabled"
 
 /* Clock skew allowed when checking exp/nbf/iat (TS 33.180 B.2.1: <= 30 s). */
 #define IM_LEEWAY 30
@@ -76,6 +77,13 @@ typedef struct im_ctx {
     pthread_mutex_t rotate_mu;
     im_throttle_t *throttle;
     _Atomic int64_t last_sweep;
+    /* the revocation list as last made (im_revlist.c) */
+    pthread_mutex_t rl_mu;
+    char *rl_text;
+    size_t rl_len;
+    int64_t rl_made_ms;      /* monotonic */
+    uint64_t rl_made_gen;
+    _Atomic uint64_t rl_gen; /* bumped by every revocation */
 } im_ctx_t;
 
 /* ---- im_util.c ---- */
@@ -250,7 +258,9 @@ seal_status_t im_family_new(im_ctx_t *c, seal_store_txn_t *txn, const im_grant_t
 seal_status_t im_family_add_jti(im_ctx_t *c, const char *family, const char *jti, int64_t exp);
 /* Revokes a family: its refresh tokens and its access tokens. */
 seal_status_t im_family_revoke(im_ctx_t *c, const char *family, const char *why);
-/* Revokes every family of a subject or a client (index "sub"/"client"). */
+/* A user or client was disabled (index "sub" / "client", value its id):
+ * puts it on the revocation list (im_revlist_disabled), then revokes every
+ * family of it. */
 void im_family_revoke_by(im_ctx_t *c, const char *index, const char *value);
 /* refresh_token grant (RFC 6749 6) with rotation and reuse detection. */
 void im_grant_refresh(im_ctx_t *c, struct json_object *client, const seal_im_param_t *p,
@@ -260,6 +270,19 @@ seal_status_t im_jti_revoke(im_ctx_t *c, const char *jti, int64_t exp);
 int im_jti_revoked(im_ctx_t *c, const char *jti);
 /* The refresh token document (active or not) for introspection/revocation. */
 struct json_object *im_rt_get(im_ctx_t *c, const char *token);
+
+/* ---- im_revlist.c: the revocation list (README "Revocation list") ---- */
+/* Records a disabled user (kind SEAL_IM_REVOKED_SUBJECT, id its user_id) or
+ * client (SEAL_IM_REVOKED_CLIENT, its client_id) until every access token
+ * issued before now has expired, and tells resource servers. */
+seal_status_t im_revlist_disabled(im_ctx_t *c, int kind, const char *id);
+/* Tells resource servers of a new entry (the hook SEAL_IM_HOOK_REVOKED) and
+ * makes the list be made again at its next request. */
+void im_revlist_notify(im_ctx_t *c, int kind, const char *value, int64_t until);
+/* seal_im_v1_t.revocations. */
+seal_status_t im_revocations(void *user, char **json, size_t *len);
+void im_revlist_init(im_ctx_t *c);
+void im_revlist_free(im_ctx_t *c);
 
 /* ---- im_exchange.c: RFC 8693 ---- */
 void im_grant_exchange(im_ctx_t *c, struct json_object *client, const seal_im_param_t *p,

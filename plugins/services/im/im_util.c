@@ -324,7 +324,7 @@ void im_sweep_maybe(im_ctx_t *c)
     if (!atomic_compare_exchange_strong(&c->last_sweep, &last, now))
         return;
     static const char *const ns[] = { IM_NS_CODES, IM_NS_RT, IM_NS_FAMILY, IM_NS_REVOKED,
-                                      IM_NS_XJTI };
+                                      IM_NS_XJTI, IM_NS_DISABLED };
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
         sweep_ns(c, ns[i], now);
 }
