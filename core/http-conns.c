@@ -168,24 +168,29 @@ static void doom(seal_conns_t *t, seal_conn_t *c)
     t->conf.kill(c->handle, t->conf.user);
 }
 
+/* The sweeper ticks rather than sleeping until the next deadline: waking
+ * it for every new head would cost a context switch per request. A head is
+ * closed between its deadline and a tick later. */
+static uint64_t tick_ns(const seal_conns_t *t)
+{
+    uint64_t tick = t->conf.head_timeout_ns / 8;
+    return tick < 10000000u ? 10000000u : tick > 1000000000u ? 1000000000u : tick;
+}
+
 static void *sweep(void *p)
 {
     seal_conns_t *t = p;
     pthread_mutex_lock(&t->mu);
     while (!t->stop) {
         uint64_t now = now_ns(), to = t->conf.head_timeout_ns;
+        /* The head list is in deadline order. */
         while (t->head.first && now - t->head.first->since >= to) {
             doom(t, t->head.first);
             t->stats.expired++;
         }
-        /* The head list is in deadline order: sleep until its first. */
-        if (t->head.first) {
-            uint64_t at = t->head.first->since + to;
-            struct timespec ts = { (time_t)(at / 1000000000u), (long)(at % 1000000000u) };
-            pthread_cond_timedwait(&t->cv, &t->mu, &ts);
-        } else {
-            pthread_cond_wait(&t->cv, &t->mu);
-        }
+        uint64_t at = now + tick_ns(t);
+        struct timespec ts = { (time_t)(at / 1000000000u), (long)(at % 1000000000u) };
+        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
     }
     pthread_mutex_unlock(&t->mu);
     return NULL;
@@ -277,10 +282,7 @@ seal_conn_verdict_t seal_conns_open(seal_conns_t *t, const uint8_t key[SEAL_CONN
         } else {
             t->live++;
             c->state = ST_BUSY;
-            bool was_empty = t->head.first == NULL;
             set_state(t, c, ST_HEAD);
-            if (was_empty && t->has_sweeper)
-                pthread_cond_signal(&t->cv);
         }
     }
     pthread_mutex_unlock(&t->mu);
@@ -290,10 +292,7 @@ seal_conn_verdict_t seal_conns_open(seal_conns_t *t, const uint8_t key[SEAL_CONN
 void seal_conns_head(seal_conns_t *t, seal_conn_t *c)
 {
     pthread_mutex_lock(&t->mu);
-    bool was_empty = t->head.first == NULL;
     set_state(t, c, ST_HEAD);
-    if (was_empty && t->has_sweeper)
-        pthread_cond_signal(&t->cv);
     pthread_mutex_unlock(&t->mu);
 }
 
