@@ -2,14 +2,16 @@
 /* fuzz_jwt: authz_jwt's token reading and checks (jwt_check.c: strict
  * base64url, the header and its algorithm allow-list, librhonabwy's JWS
  * reading and signature verification, the claims at a fixed clock) with a
- * fixed JWK Set, and the JWK Set reader itself, on arbitrary bytes. The
- * seeds in corpus/jwt/ are tokens signed with this set's keys (valid ones
- * included), forged ones, and the set. */
+ * fixed JWK Set, the JWK Set reader itself, and the revocation list
+ * reader (revset.c: what a remote IdM says is revoked), on arbitrary
+ * bytes. The seeds in corpus/jwt/ are tokens signed with this set's keys
+ * (valid ones included), forged ones, the set and revocation lists. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "jwks.h"
 #include "jwt_check.h"
+#include "revset.h"
 
 #define NOW INT64_C(1800000100)
 
@@ -64,6 +66,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();                     /* kids are unique */
         (void)jwks_lost_keys(&keys, &set);
         jwks_clear(&set);
+    }
+    /* The bytes as a revocation list of issuer "https://idm.example". */
+    revset_t *rs = NULL;
+    if (revset_parse((const char *)data, size, "https://idm.example", NOW, 30, 30, &rs, why,
+                     sizeof why) == 0) {
+        if (!rs)
+            abort();                         /* success means a set */
+        (void)revset_revoked(rs, "j1", "alice", "vs1");
+        revset_free(rs);
+    } else if (rs) {
+        abort();                             /* a refusal leaves nothing */
     }
     return 0;
 }
