@@ -563,7 +563,7 @@ static void problem(seal_request_t *req, unsigned status, const char *cause, con
     seal_response_problem(req, status, cause, detail, NULL, 0);
 }
 
-/* Answers may carry tokens, passwords' forms or key material (OAuth,
+/* Answers may carry tokens, passwords or key material (OAuth,
  * KM-UU, administration): the engine's copy is wiped once it is sent. */
 typedef struct wiped {
     char *p;
