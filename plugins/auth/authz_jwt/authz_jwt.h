@@ -87,6 +87,12 @@ issuer_t *authz_issuer(authz_t *az, const char *iss);
  * unknown, refetches the set (at most once per refetch_min_ms per issuer)
  * and waits at most wait_ms for a fetch in flight. 1 found, 0 not. */
 int issuer_key(issuer_t *is, const char *kid, jwk_alg_t *alg, char **jwk);
+/* GETs url from the issuer (its CA and client certificate) on the host's
+ * client thread; done gets is. A fresh connection each time: seald may
+ * fetch from itself, and a kept-alive connection belongs to one HTTP
+ * worker -- maybe the very one waiting for this fetch. */
+seal_status_t issuer_get(issuer_t *is, const char *url, const char *accept,
+                         seal_http_done_fn done);
 /* Starts and stops the thread that loads key sets at start (retrying with
  * back-off) and refreshes them every refresh_ms. */
 void authz_refresher_init(authz_t *az);

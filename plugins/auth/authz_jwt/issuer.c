@@ -168,25 +168,29 @@ static void fetch_claim(issuer_t *is)
     is->last_start_ms = authz_now_ms();
 }
 
-/* Without is->mu: sends the claimed fetch. */
-static void fetch_send(issuer_t *is)
+seal_status_t issuer_get(issuer_t *is, const char *url, const char *accept,
+                         seal_http_done_fn done)
 {
-    /* A fresh connection each time: seald may fetch its own JWKS, and a
-     * kept-alive connection belongs to one HTTP worker -- maybe the very
-     * one blocked in issuer_key waiting for this fetch. Fetches are rare. */
-    static const char *const headers[] = { "Accept: application/jwk-set+json, application/json",
-                                           "Connection: close", NULL };
+    const char *const headers[] = { accept, "Connection: close", NULL };
     seal_http_call_t call = {
         .struct_size = sizeof call,
         .method = "GET",
-        .url = is->jwks_uri,
+        .url = url,
         .headers = headers,
         .timeout_ms = is->az->timeout_ms,
         .ca_file = is->ca_file,
         .cert_file = is->cert_file,
         .key_file = is->key_file,
     };
-    seal_status_t st = seal_http_call(is->az->self, &call, on_fetched, is);
+    return seal_http_call(is->az->self, &call, done, is);
+}
+
+/* Without is->mu: sends the claimed fetch. */
+static void fetch_send(issuer_t *is)
+{
+    seal_status_t st = issuer_get(is, is->jwks_uri,
+                                  "Accept: application/jwk-set+json, application/json",
+                                  on_fetched);
     if (st != SEAL_OK)
         fetch_done(is, NULL, seal_strerror(st), st == SEAL_E_STATE);
 }

@@ -218,21 +218,8 @@ static void on_fetched(seal_status_t st, long http_status, const char *body, siz
 
 static void fetch_send(issuer_t *is)
 {
-    /* A fresh connection each time, as for key sets (issuer.c): seald may
-     * poll its own list. */
-    static const char *const headers[] = { "Accept: application/json", "Connection: close",
-                                           NULL };
-    seal_http_call_t call = {
-        .struct_size = sizeof call,
-        .method = "GET",
-        .url = is->revocation_uri,
-        .headers = headers,
-        .timeout_ms = is->az->timeout_ms,
-        .ca_file = is->ca_file,
-        .cert_file = is->cert_file,
-        .key_file = is->key_file,
-    };
-    seal_status_t st = seal_http_call(is->az->self, &call, on_fetched, is);
+    seal_status_t st = issuer_get(is, is->revocation_uri, "Accept: application/json",
+                                  on_fetched);
     if (st != SEAL_OK)
         fetch_done(is, NULL, seal_strerror(st), st == SEAL_E_STATE);
 }
