@@ -33,9 +33,7 @@
  * SEAL_E_NOTFOUND (no such groupDocId); SEAL_E_CONFLICT (expect_rev is not
  * the current revision); SEAL_E_EXISTS (another document of the same owner
  * already has this valGroupId: valGroupId is unique within its owner's
- * space, the documents without owner forming one space); SEAL_E_TOOBIG
- * (more members than the service allows in a group); SEAL_E_PERM (create:
- * the owner holds as many groups as the service allows); SEAL_E_NOMEM,
+ * space, the documents without owner forming one space); SEAL_E_NOMEM,
  * SEAL_E_IO, SEAL_E_AGAIN (store failures).
  *
  * Output strings are malloc'd and NUL-terminated: free with seal_free.
