@@ -41,8 +41,6 @@ static seal_status_t seal_s_init(seal_plugin_t *self)
     ctx->self = self;
     seal_plugin_set_data(self, ctx);
     seal_status_t st = read_api_root(self, ctx);
-    if (st == SEAL_OK)
-        st = seal_conf_int(seal_plugin_conf(self), "max_list", 1000, 1, 1000000, &ctx->max_list);
     if (st != SEAL_OK)
         return st;
     if (seal_plugin_loaded(self, "gm")) {

@@ -15,7 +15,6 @@ typedef struct ss_ctx {
     char *api_root;        /* "https://host[:port][/prefix]" from config, or NULL */
     struct ss_gm *gm;      /* SS_GroupManagement, when the gm service is loaded */
     struct ss_kir *kir;    /* SS_KeyInfoRetrieval, when the km service is loaded */
-    int64_t max_list;      /* the most documents one RetrieveValGroupDocs answers */
 } ss_ctx_t;
 
 /* SS_GroupManagement (ss_gm.c): routes in init, interface in start. */

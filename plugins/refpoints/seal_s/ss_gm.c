@@ -343,25 +343,6 @@ static int may_own(const ss_gm_t *g, seal_request_t *req, const access_caller_t 
 
 /* ---- handlers ---- */
 
-/* A write the service refused: its limits first (gm README), then the
- * common answers. */
-static seal_status_t refused(seal_request_t *req, seal_status_t st, const char *what)
-{
-    if (st == SEAL_E_TOOBIG) {
-        static const seal_invalid_param_t ip = {
-            "/members", "more members than this group management server allows in one "
-                        "VAL group (gm max_members)" };
-        return seal_response_problem(req, 400, "INVALID_MSG_FORMAT",
-                                     "the VAL group has too many members", &ip, 1);
-    }
-    if (st == SEAL_E_PERM)
-        return seal_response_problem(req, 403, "GROUP_LIMIT_REACHED",
-                                     "you own as many VAL groups as this group management "
-                                     "server allows (gm max_groups_per_owner): delete one "
-                                     "first", NULL, 0);
-    return ss_reply_status(req, st, what);
-}
-
 static seal_status_t h_create(seal_request_t *req, void *user)
 {
     ss_gm_t *g = user;
@@ -389,8 +370,9 @@ static seal_status_t h_create(seal_request_t *req, void *user)
     if (st == SEAL_OK)
         st = send_doc(g, req, 201, id, out, out_len, rev, SHOW_ALL);
     else
-        st = refused(req, st, st == SEAL_E_EXISTS
-                                  ? "a VAL group document of yours has this valGroupId"
+        st = ss_reply_status(req, st, st == SEAL_E_EXISTS
+                                          ? "a VAL group document of yours has this "
+                                            "valGroupId"
                                           : "the VAL group document was refused");
     seal_free(id);
     seal_free(out);
@@ -400,18 +382,12 @@ static seal_status_t h_create(seal_request_t *req, void *user)
 typedef struct list_ctx {
     const ss_gm_t *g;
     struct json_object *arr;
-    size_t left;                  /* documents the answer may still hold */
-    int failed, too_many;
+    int failed;
 } list_ctx_t;
 
 static int list_visit(const char *id, const char *json, size_t len, uint64_t rev, void *p)
 {
     list_ctx_t *lc = p;
-    if (lc->left == 0) {
-        lc->too_many = 1;         /* one more than fits: stop reading */
-        return 1;
-    }
-    lc->left--;
     struct json_object *d = present(lc->g, id, json, len, SHOW_ALL);
     if (!d || json_object_array_add(lc->arr, d) != 0) {
         json_object_put(d);
@@ -447,24 +423,13 @@ static seal_status_t h_query(seal_request_t *req, void *user)
         if (vals[i] && !vals[i][0])
             return ss_reply_bad_param(req, names[i], "must not be empty",
                                       "invalid query parameter");
-    /* TS 29.549 RetrieveValGroupDocs has no paging: an answer that would
-     * pass max_list is refused with a cause, never built whole. */
-    list_ctx_t lc = { .g = g, .arr = json_object_new_array(),
-                      .left = (size_t)g->ctx->max_list };
+    list_ctx_t lc = { .g = g, .arr = json_object_new_array() };
     if (!lc.arr)
         return seal_response_problem(req, 500, NULL, "out of memory", NULL, 0);
     seal_status_t st = g->gm->query(g->gm_user, &q, list_visit, &lc);
     if (st == SEAL_OK && lc.failed)
         st = SEAL_E_NOMEM;
-    if (st == SEAL_OK && lc.too_many) {
-        char detail[200];
-        snprintf(detail, sizeof detail, "more than %lld VAL group documents match: narrow the "
-                 "query with val-group-id, val-service-id or member",
-                 (long long)g->ctx->max_list);
-        st = seal_response_problem(req, 403, "TOO_MANY_RESULTS", detail, NULL, 0);
-    } else {
-        st = st == SEAL_OK ? ss_reply_json(req, 200, lc.arr) : ss_reply_status(req, st, NULL);
-    }
+    st = st == SEAL_OK ? ss_reply_json(req, 200, lc.arr) : ss_reply_status(req, st, NULL);
     json_object_put(lc.arr);
     return st;
 }
@@ -528,7 +493,7 @@ static seal_status_t h_replace(seal_request_t *req, void *user)
     if (st == SEAL_OK)
         st = send_doc(g, req, 200, id, out, out_len, rev, SHOW_ALL);
     else
-        st = refused(req, st, st == SEAL_E_NOTFOUND
+        st = ss_reply_status(req, st, st == SEAL_E_NOTFOUND
                                           ? NO_SUCH_DOC
                                       : st == SEAL_E_EXISTS
                                           ? "another VAL group document has this valGroupId"
@@ -586,9 +551,9 @@ static seal_status_t h_patch(seal_request_t *req, void *user)
     else if (st == SEAL_E_INVAL && (e.total || e.oom))
         st = ss_reply_errs(req, &e, "the patched document is not a valid VALGroupDocument");
     else
-        st = refused(req, st, st == SEAL_E_NOTFOUND
-                                  ? NO_SUCH_DOC
-                                  : "the patched document was refused");
+        st = ss_reply_status(req, st, st == SEAL_E_NOTFOUND
+                                          ? NO_SUCH_DOC
+                                          : "the patched document was refused");
     ss_errs_free(&e);
     seal_free(out);
     return st;

@@ -32,7 +32,6 @@
  */
 #include <errno.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -46,9 +45,6 @@
 #define NS_GROUPS "gm.groups"
 #define NS_CLAIMS "gm.valgroupids"
 #define NS_OWNERS "gm.owners"
-/* key owner, {"n": groups}: how many groups an owner has, kept in the
- * transactions that create and delete them (max_groups_per_owner). */
-#define NS_COUNTS "gm.ownercounts"
 /* Between owner and valGroupId in a claim key: a control character, which
  * neither may hold (gm_owner_ok, gm_id_ok). */
 #define CLAIM_SEP "\x1f"
@@ -266,42 +262,6 @@ static seal_status_t give_doc(const char *text, size_t len, char **doc, size_t *
     return SEAL_OK;
 }
 
-/* ---- limits (issue: one caller must not make the GMS key a group of a
- * million members, nor own a million groups) ---- */
-
-/* Adds delta to owner's group count in txn; SEAL_E_PERM when an addition
- * would pass max (0: no maximum). A compare-and-set on the count's
- * revision, so two creates that race both see the other's or retry. */
-static seal_status_t count_add(seal_plugin_t *self, seal_store_txn_t *txn, const char *owner,
-                               int delta, int64_t max)
-{
-    char *cur = NULL;
-    size_t len = 0;
-    uint64_t rev = SEAL_REV_ABSENT;
-    int64_t n = 0;
-    seal_status_t st = seal_store_get(self, txn, NS_COUNTS, owner, &cur, &len, &rev);
-    if (st == SEAL_E_NOTFOUND) {
-        rev = SEAL_REV_ABSENT;
-        st = SEAL_OK;
-    } else if (st == SEAL_OK) {
-        struct json_object *o = gm_doc_parse(cur, len), *v;
-        if (o && json_object_object_get_ex(o, "n", &v))
-            n = json_object_get_int64(v);
-        json_object_put(o);
-    }
-    seal_free(cur);
-    if (st != SEAL_OK)
-        return st;
-    n += delta;
-    if (n < 0)
-        n = 0;
-    if (delta > 0 && max > 0 && n > max)
-        return SEAL_E_PERM;
-    char text[32];
-    int tl = snprintf(text, sizeof text, "{\"n\":%lld}", (long long)n);
-    return seal_store_put(self, txn, NS_COUNTS, owner, text, (size_t)tl, rev, NULL, 0, NULL);
-}
-
 /* ---- create ---- */
 
 /* Create_Group for owner (NULL: a document without owner). */
@@ -322,12 +282,6 @@ static seal_status_t create_doc(seal_plugin_t *self, const char *owner, const ch
     if (rc != 0) {
         json_object_put(obj);
         return facts_status(rc, self, why);
-    }
-    const gmk_ctx_t *lim = seal_plugin_data(self);
-    if (f.nmembers > (size_t)lim->max_members) {
-        gm_facts_clear(&f);
-        json_object_put(obj);
-        return SEAL_E_TOOBIG;
     }
     size_t tlen = 0, nterms = 0, clen = 0, olen = 0;
     char *text = gm_doc_text(obj, &tlen);
@@ -364,8 +318,6 @@ static seal_status_t create_doc(seal_plugin_t *self, const char *owner, const ch
             if (st == SEAL_OK && owner)
                 st = seal_store_put(self, txn, NS_OWNERS, id, orec, olen, SEAL_REV_ABSENT,
                                     NULL, 0, NULL);
-            if (st == SEAL_OK && owner)
-                st = count_add(self, txn, owner, 1, lim->max_groups_per_owner);
             if (st == SEAL_E_EXISTS)   /* groupDocId collision: draw again */
                 again = 1;
         }
@@ -580,10 +532,6 @@ static seal_status_t update_once(seal_plugin_t *self, const char *id, const upda
         st = facts_status(rc, self, why);
         goto out;
     }
-    if (newf.nmembers > (size_t)((const gmk_ctx_t *)seal_plugin_data(self))->max_members) {
-        st = SEAL_E_TOOBIG;
-        goto out;
-    }
     if (!(text = gm_doc_text(new_obj, &tlen))) {
         st = SEAL_E_NOMEM;
         goto out;
@@ -691,8 +639,6 @@ static seal_status_t gm_remove(void *user, const char *id, uint64_t expect_rev)
             st = owner_read(self, txn, id, &owner);
             if (st == SEAL_OK)
                 st = seal_store_delete(self, txn, NS_OWNERS, id, SEAL_REV_ANY);
-            if (st == SEAL_OK && owner)
-                st = count_add(self, txn, owner, -1, 0);
             if (st == SEAL_E_NOTFOUND)
                 st = SEAL_OK;
         }
@@ -867,11 +813,7 @@ static seal_status_t gm_init(seal_plugin_t *self)
     gmk_ctx_t *gmk = NULL;
     seal_status_t st = gm_gmk_init(self, &gmk);
     seal_plugin_set_data(self, gmk);
-    const seal_conf_t *conf = seal_plugin_conf(self);
-    if (st != SEAL_OK ||
-        (st = seal_conf_int(conf, "max_members", 5000, 1, 1000000, &gmk->max_members)) ||
-        (st = seal_conf_int(conf, "max_groups_per_owner", 1000, 0, INT32_MAX,
-                            &gmk->max_groups_per_owner)))
+    if (st != SEAL_OK)
         return st;
     st = seal_service_register(self, &svc);
     if (st != SEAL_OK) {

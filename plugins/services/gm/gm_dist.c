@@ -71,89 +71,14 @@ static int push(gmk_ctx_t *g, char *key)
     return 0;
 }
 
-/* The sequence number at which group gid (the first n octets of a chunk
- * key) last had a chunk taken; 0: never, or forgotten. */
-static gmk_served_t *served_of(gmk_ctx_t *g, const char *gid, size_t n)
-{
-    for (size_t i = 0; i < g->nserved; i++)
-        if (strlen(g->served[i].gid) == n && memcmp(g->served[i].gid, gid, n) == 0)
-            return &g->served[i];
-    return NULL;
-}
-
-static int group_pending(const gmk_ctx_t *g, const char *gid)
-{
-    size_t n = strlen(gid);
-    for (size_t i = 0; i < g->queue.n; i++) {
-        const char *k = g->queue.keys[(g->queue.head + i) % g->queue.cap];
-        if (strncmp(k, gid, n) == 0 && k[n] == '/')
-            return 1;
-    }
-    for (size_t i = 0; i < g->nthreads; i++)
-        if (g->inflight[i] && strncmp(g->inflight[i], gid, n) == 0 && g->inflight[i][n] == '/')
-            return 1;
-    return 0;
-}
-
-/* Records that gid's chunk was taken now; forgets the groups that have
- * nothing queued or in flight once the table outgrows what is pending. */
-static void served_mark(gmk_ctx_t *g, const char *gid, size_t n)
-{
-    gmk_served_t *e = served_of(g, gid, n);
-    if (!e && n < sizeof e->gid) {
-        if (g->nserved == g->served_cap) {
-            size_t keep = 0;
-            for (size_t i = 0; i < g->nserved; i++)
-                if (group_pending(g, g->served[i].gid))
-                    g->served[keep++] = g->served[i];
-            g->nserved = keep;
-        }
-        if (g->nserved == g->served_cap) {
-            size_t cap = g->served_cap ? 2 * g->served_cap : 32;
-            gmk_served_t *t = realloc(g->served, cap * sizeof *t);
-            if (!t)
-                return;           /* unfair for a while, never wrong */
-            g->served = t;
-            g->served_cap = cap;
-        }
-        e = &g->served[g->nserved++];
-        memcpy(e->gid, gid, n);
-        e->gid[n] = '\0';
-    }
-    if (e)
-        e->seq = ++g->serve_seq;
-}
-
-/* Takes the queued chunk whose group was served least recently (a group
- * never served first; ties in queue order), so that the workers share
- * themselves among groups: a one-member group's key is not stuck behind
- * the hundred chunks of a large group, and a group changed again and again
- * cannot keep the others waiting. */
 static char *pop(gmk_ctx_t *g)
 {
     gmk_queue_t *q = &g->queue;
     if (q->n == 0)
         return NULL;
-    size_t best = 0;
-    uint64_t best_seq = UINT64_MAX;
-    for (size_t i = 0; i < q->n && best_seq > 0; i++) {
-        const char *k = q->keys[(q->head + i) % q->cap];
-        const gmk_served_t *e = served_of(g, k, strcspn(k, "/"));
-        uint64_t seq = e ? e->seq : 0;
-        if (seq < best_seq) {
-            best = i;
-            best_seq = seq;
-        }
-    }
-    char *k = q->keys[(q->head + best) % q->cap];
-    if (best == 0) {
-        q->head = (q->head + 1) % q->cap;
-    } else {
-        for (size_t i = best; i + 1 < q->n; i++)
-            q->keys[(q->head + i) % q->cap] = q->keys[(q->head + i + 1) % q->cap];
-    }
+    char *k = q->keys[q->head];
+    q->head = (q->head + 1) % q->cap;
     q->n--;
-    served_mark(g, k, strcspn(k, "/"));
     return k;
 }
 
@@ -557,16 +482,6 @@ static void *worker(void *p)
     wcache_t *c = calloc(1, sizeof *c);
     pthread_mutex_lock(&g->mu);
     while (c && !g->stopping) {
-        /* New chunks first join the queue, so that the fair pick sees them:
-         * a small group's key must not wait until a large group's
-         * hundreds of chunks are done. */
-        if (g->dirty) {
-            g->dirty = 0;
-            pthread_mutex_unlock(&g->mu);
-            rescan(g);
-            pthread_mutex_lock(&g->mu);
-            continue;
-        }
         char *key = pop(g);
         if (key) {
             g->inflight[me] = key;
@@ -581,6 +496,13 @@ static void *worker(void *p)
                 if (!g->retry_at || g->retry_at > at)
                     g->retry_at = at;
             }
+            continue;
+        }
+        if (g->dirty) {
+            g->dirty = 0;
+            pthread_mutex_unlock(&g->mu);
+            rescan(g);
+            pthread_mutex_lock(&g->mu);
             continue;
         }
         /* Idle: the GMK we were distributing need not stay in memory. */

@@ -241,7 +241,6 @@ void gm_gmk_free(gmk_ctx_t *g)
     for (size_t i = 0; i < g->queue.n; i++)
         free(g->queue.keys[(g->queue.head + i) % g->queue.cap]);
     free(g->queue.keys);
-    free(g->served);
     free(g->inflight);
     free(g->threads);
     pthread_mutex_destroy(&g->mu);

@@ -24,12 +24,6 @@
 #define GMK_LEN 16
 #define GMK_RAND_LEN 16                /* the MIKEY RAND of a GMK's messages */
 
-/* When a group's chunk was last taken (gm_dist.c's fair pick). */
-typedef struct gmk_served {
-    char gid[65];                     /* as gm_dist.c keeps a groupDocId */
-    uint64_t seq;
-} gmk_served_t;
-
 typedef struct gmk_queue {
     char **keys;                      /* chunk keys to process, FIFO */
     size_t head, n, cap;
@@ -45,9 +39,6 @@ typedef struct gmk_ctx {
     int64_t lifetime_s;               /* expiry = activation + lifetime */
     int64_t activation_delay_s;
     int64_t retry_s;                  /* back-off after a failed chunk */
-    /* gm's own limits (gm.c), kept in the plugin's one context */
-    int64_t max_members;              /* members per group */
-    int64_t max_groups_per_owner;     /* 0: none */
     /* start */
     uint8_t kek[GMK_KEK_LEN];
     const seal_x1_v1_t *x1;
@@ -60,9 +51,6 @@ typedef struct gmk_ctx {
     pthread_t *threads;
     size_t nthreads;
     gmk_queue_t queue;
-    gmk_served_t *served;             /* groups with a chunk queued or taken lately */
-    size_t nserved, served_cap;
-    uint64_t serve_seq;
     char **inflight;                  /* keys being processed, one per worker */
     int dirty;                        /* the store may hold chunks we have not queued */
     int64_t retry_at;                 /* monotonic seconds; 0: none */
