@@ -31,6 +31,10 @@ typedef struct gmk_queue {
 
 typedef struct gmk_ctx {
     seal_plugin_t *self;
+    /* The service's limits (gm.c reads them: this is the plugin's data, with
+     * or without GMKs). */
+    int64_t max_members;              /* members per document */
+    int64_t max_groups_per_owner;     /* documents per owner; 0: no limit */
     int enabled;                      /* the "gmk" block is present */
     /* config */
     char *kek_file;
