@@ -997,6 +997,7 @@ END_TEST
 /* ---- SEAL-S SS_GroupManagement with owners (seal_s, lib/access) ---- */
 
 static unsigned ss_port;
+static const char *ss_conf = "{}";   /* seal_s's block of the next ss_setup */
 
 static unsigned free_port(void)
 {
@@ -1023,9 +1024,9 @@ static void ss_setup(void)
                  "{\"plugin_dir\": [\"%s/plugins/stores/store_sqlite/.libs\","
                  " \"%s/plugins/services/gm/.libs\", \"%s/plugins/refpoints/seal_s/.libs\"],"
                  " \"plugins\": {\"store_sqlite\": {\"path\": \"%s/t.db\","
-                 " \"synchronous\": \"normal\"}, \"gm\": {}, \"seal_s\": {}},"
+                 " \"synchronous\": \"normal\"}, \"gm\": %s, \"seal_s\": %s},"
                  " \"http\": {\"listen\": [\"127.0.0.1:%u\"]}}",
-                 builddir(), builddir(), builddir(), tmpdir, ss_port);
+                 builddir(), builddir(), builddir(), tmpdir, gm_conf, ss_conf, ss_port);
         host = seal_host_new();
         ck_assert_ptr_nonnull(host);
         ck_assert_int_eq(seal_host_configure_string(host, conf, "test.conf"), SEAL_OK);
@@ -1271,6 +1272,61 @@ START_TEST(ss_group_admin_sees_every_group)
 }
 END_TEST
 
+/* Small limits (LIMITS_CONF) and a list of at most 3. */
+static void ss_limits_setup(void)
+{
+    gm_conf = LIMITS_CONF;
+    ss_conf = "{\"max_list\": 3}";
+    ss_setup();
+    gm_conf = ss_conf = "{}";
+}
+
+START_TEST(ss_sizes_are_answered)
+{
+    char a[23], l[256];
+    ss_resp_t r = {0};
+    const char *four = "{\"valGroupId\":\"big\",\"members\":[{\"valUserId\":\"a\"},"
+                       "{\"valUserId\":\"b\"},{\"valUserId\":\"c\"},{\"valUserId\":\"d\"}]}";
+    ck_assert_int_eq(ss(VS1, "POST", GM_PATH, four, &r), 400);
+    ck_assert_str_eq(str(r.json, "cause"), "INVALID_MSG_FORMAT");
+    json_object *ip = NULL;
+    ck_assert(json_object_object_get_ex(r.json, "invalidParams", &ip));
+    ck_assert_uint_eq(json_object_array_length(ip), 1);
+    ck_assert_str_eq(str(json_object_array_get_idx(ip, 0), "param"), "/members");
+    ck_assert_str_eq(str(json_object_array_get_idx(ip, 0), "reason"), "at most 3 members");
+
+    ss_create(VS1, "g1", a);
+    ss_create(VS1, "g2", a);
+    ck_assert_int_eq(ss(VS1, "POST", GM_PATH, "{\"valGroupId\":\"g3\"}", &r), 403);
+    ck_assert_str_eq(str(r.json, "cause"), "GROUP_LIMIT_REACHED");
+    ck_assert_ptr_nonnull(strstr(str(r.json, "detail"), "2 VAL group documents"));
+    /* at its quota, a document with too many members is still that */
+    ck_assert_int_eq(ss(VS1, "POST", GM_PATH, four, &r), 400);
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", GM_PATH, a);
+    ck_assert_int_eq(ss(VS1, "PATCH", path, "{\"members\":[{\"valUserId\":\"a\"},"
+                        "{\"valUserId\":\"b\"},{\"valUserId\":\"c\"},{\"valUserId\":\"d\"}]}",
+                        &r), 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "at most 3 members"));
+
+    /* Four documents in all: a group_admin's unfiltered list is refused,
+     * a filtered one and an owner's own (2) answer. */
+    char b[23];
+    ss_create(VS2, "g1", b);
+    ss_create(VS2, "g2", b);
+    ck_assert_int_eq(ss(ADMIN, "GET", GM_PATH, NULL, &r), 403);
+    ck_assert_str_eq(str(r.json, "cause"), "TOO_MANY_RESULTS");
+    ck_assert_ptr_nonnull(strstr(str(r.json, "detail"), "more than 3"));
+    ck_assert_str_eq(ss_list(ADMIN, "?val-group-id=g1", l, sizeof l), "g1 g1");
+    ck_assert_str_eq(ss_list(VS1, NULL, l, sizeof l), "g1 g2");
+    /* Exactly max_list is an answer. */
+    snprintf(path, sizeof path, "%s/%s", GM_PATH, b);
+    ck_assert_int_eq(ss(VS2, "DELETE", path, NULL, &r), 204);
+    ck_assert_str_eq(ss_list(ADMIN, NULL, l, sizeof l), "g1 g1 g2");
+    json_object_put(r.json);
+}
+END_TEST
+
 static Suite *gm_suite(void)
 {
     Suite *s = suite_create("gm");
@@ -1309,6 +1365,11 @@ static Suite *gm_suite(void)
         tcase_add_test(ts, ss_users_operators_and_strangers_are_refused);
         tcase_add_test(ts, ss_group_admin_sees_every_group);
         suite_add_tcase(s, ts);
+        TCase *tz = tcase_create("seal_s sizes");
+        tcase_add_checked_fixture(tz, ss_limits_setup, teardown);
+        tcase_set_timeout(tz, 60);
+        tcase_add_test(tz, ss_sizes_are_answered);
+        suite_add_tcase(s, tz);
     }
     return s;
 }
