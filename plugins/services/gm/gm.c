@@ -341,7 +341,7 @@ static seal_status_t counts_init(seal_plugin_t *self)
         st = seal_store_scan(self, txn, NS_OWNERS, "", collect_owner, &l);
     if (st == SEAL_OK && l.failed)
         st = SEAL_E_IO;
-    if (st == SEAL_OK)
+    if (st == SEAL_OK && l.n)
         qsort(l.o, l.n, sizeof *l.o, cmp_str);
     for (size_t i = 0; st == SEAL_OK && i < l.n;) {
         size_t j = i;
