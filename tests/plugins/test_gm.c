@@ -159,21 +159,20 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
     return remove(p);
 }
 
-static void setup(void)
+/* The gm plugin's block of the next setup ("{}" but for the limits tests). */
+static const char *gm_conf = "{}";
+
+/* Starts the host on the database in tmpdir. */
+static void host_up(void)
 {
-    memset(&P, 0, sizeof P);
-    pthread_mutex_init(&P.mu, NULL);
-    pthread_cond_init(&P.cv, NULL);
-    strcpy(tmpdir, "/tmp/seal-gm-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
     char conf[2048];
     snprintf(conf, sizeof conf,
              "{\"plugin_dir\": [\"%s/plugins/stores/store_sqlite/.libs\","
              " \"%s/plugins/services/gm/.libs\"],"
              " \"plugins\": {\"store_sqlite\": {\"path\": \"%s/t.db\", \"synchronous\": \"normal\"},"
-             " \"gm\": {}},"
+             " \"gm\": %s},"
              " \"http\": {\"listen\": [\"127.0.0.1:0\"]}}",
-             builddir(), builddir(), tmpdir);
+             builddir(), builddir(), tmpdir, gm_conf);
     host = seal_host_new();
     ck_assert_ptr_nonnull(host);
     ck_assert_int_eq(seal_host_configure_string(host, conf, "test.conf"), SEAL_OK);
@@ -184,10 +183,37 @@ static void setup(void)
     ck_assert_ptr_nonnull(P.gm);
 }
 
-static void teardown(void)
+static void host_down(void)
 {
     seal_host_shutdown(host);
     seal_host_free(host);
+    host = NULL;
+}
+
+static void setup(void)
+{
+    memset(&P, 0, sizeof P);
+    pthread_mutex_init(&P.mu, NULL);
+    pthread_cond_init(&P.cv, NULL);
+    strcpy(tmpdir, "/tmp/seal-gm-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    host_up();
+}
+
+/* Small limits: 3 members per group, 2 groups per owner. */
+#define LIMITS_CONF "{\"max_members\": 3, \"max_groups_per_owner\": 2}"
+
+static void limits_setup(void)
+{
+    gm_conf = LIMITS_CONF;
+    setup();
+    gm_conf = "{}";
+}
+
+static void teardown(void)
+{
+    if (host)
+        host_down();
     for (size_t i = 0; i < P.n; i++) {
         free(P.topic[i]);
         json_object_put(P.ev[i]);
@@ -803,9 +829,175 @@ START_TEST(one_document_per_owner_and_group_under_races)
 }
 END_TEST
 
+/* ---- limits (max_members, max_groups_per_owner; issue 9) ---- */
+
+/* The groups owner has, as its count record says (0: no record). */
+static long owner_count(const char *owner)
+{
+    char *rec = NULL;
+    seal_status_t st = seal_store_get(P.self, NULL, "gm.ownercounts", owner, &rec, NULL, NULL);
+    if (st == SEAL_E_NOTFOUND)
+        return 0;
+    ck_assert_int_eq(st, SEAL_OK);
+    json_object *o = json_tokener_parse(rec), *v;
+    seal_free(rec);
+    ck_assert(json_object_object_get_ex(o, "groups", &v));
+    long n = (long)json_object_get_int64(v);
+    json_object_put(o);
+    ck_assert_int_gt(n, 0);   /* no documents: no record */
+    return n;
+}
+
+START_TEST(limits_are_told)
+{
+    seal_gm_limits_t l = { .struct_size = sizeof l };
+    ck_assert_uint_ge(P.gm->struct_size, offsetof(seal_gm_v1_t, limits) + sizeof P.gm->limits);
+    P.gm->limits(P.gm_user, &l);
+    ck_assert_uint_eq(l.max_members, 3);
+    ck_assert_uint_eq(l.max_groups_per_owner, 2);
+    /* A caller's older, shorter struct gets what it covers and no more. */
+    struct { seal_gm_limits_t l; uint64_t canary; } older;
+    memset(&older, 0xaa, sizeof older);
+    older.l.struct_size = offsetof(seal_gm_limits_t, max_groups_per_owner);
+    P.gm->limits(P.gm_user, &older.l);
+    ck_assert_uint_eq(older.l.max_members, 3);
+    ck_assert_uint_eq(older.l.max_groups_per_owner, 0xaaaaaaaaaaaaaaaaull);
+}
+END_TEST
+
+START_TEST(too_many_members_are_refused)
+{
+    const char *three = "{\"valGroupId\":\"g\",\"members\":[{\"valUserId\":\"a\"},"
+                        "{\"valUserId\":\"b\"},{\"valUeId\":\"c\"}]}";
+    const char *four = "{\"valGroupId\":\"g4\",\"members\":[{\"valUserId\":\"a\"},"
+                       "{\"valUserId\":\"b\"},{\"valUeId\":\"c\"},{\"valUeId\":\"d\"}]}";
+    free(create(four, SEAL_E_TOOBIG));
+    free(create_as("server:vs1", four, SEAL_E_TOOBIG));
+    ck_assert_int_eq(owner_count("server:vs1"), 0);   /* a refusal takes no place */
+    char *id = create(three, SEAL_OK);
+    /* replace and the result of a patch: the same limit */
+    ck_assert_int_eq(P.gm->replace(P.gm_user, id, four, strlen(four), SEAL_REV_ANY, NULL, NULL,
+                                   NULL), SEAL_E_TOOBIG);
+    const char *add = "{\"members\":[{\"valUserId\":\"a\"},{\"valUserId\":\"b\"},"
+                      "{\"valUeId\":\"c\"},{\"valUserId\":\"e\"}]}";
+    ck_assert_int_eq(P.gm->patch(P.gm_user, id, add, strlen(add), SEAL_REV_ANY, NULL, NULL,
+                                 NULL, NULL, NULL), SEAL_E_TOOBIG);
+    uint64_t rev = 0;
+    char *doc = NULL;
+    ck_assert_int_eq(P.gm->get(P.gm_user, id, &doc, NULL, &rev), SEAL_OK);
+    ck_assert_uint_eq(rev, 1);
+    ck_assert_str_eq(doc, three);
+    seal_free(doc);
+    qres_t q;
+    ck_assert_uint_eq(query(NULL, NULL, NULL, 0, &q), 1);
+    /* only the created document made an event */
+    event_at(0, NULL);
+    ck_assert_uint_eq(event_count(), 1);
+    free(id);
+}
+END_TEST
+
+START_TEST(groups_per_owner_are_counted)
+{
+    char *a = create_as("server:vs1", "{\"valGroupId\":\"a\"}", SEAL_OK);
+    ck_assert_int_eq(owner_count("server:vs1"), 1);
+    char *b = create_as("server:vs1", "{\"valGroupId\":\"b\"}", SEAL_OK);
+    ck_assert_int_eq(owner_count("server:vs1"), 2);
+    free(create_as("server:vs1", "{\"valGroupId\":\"c\"}", SEAL_E_TOOBIG));
+    ck_assert_int_eq(owner_count("server:vs1"), 2);
+    /* Another owner has its own places; documents without owner are not
+     * counted (nor limited: max_groups_per_owner is per owner). */
+    char *x = create_as("server:vs2", "{\"valGroupId\":\"a\"}", SEAL_OK);
+    for (int i = 0; i < 4; i++) {
+        char doc[64];
+        snprintf(doc, sizeof doc, "{\"valGroupId\":\"n%d\"}", i);
+        free(create(doc, SEAL_OK));
+    }
+    ck_assert_int_eq(owner_count("server:vs2"), 1);
+    /* A refused create (its valGroupId taken) takes no place. */
+    free(create_as("server:vs2", "{\"valGroupId\":\"a\"}", SEAL_E_EXISTS));
+    ck_assert_int_eq(owner_count("server:vs2"), 1);
+    /* A delete frees a place, in its own transaction; updates keep it. */
+    const char *put = "{\"valGroupId\":\"a2\"}";
+    ck_assert_int_eq(P.gm->replace(P.gm_user, a, put, strlen(put), SEAL_REV_ANY, NULL, NULL,
+                                   NULL), SEAL_OK);
+    ck_assert_int_eq(owner_count("server:vs1"), 2);
+    ck_assert_int_eq(P.gm->remove(P.gm_user, a, SEAL_REV_ANY), SEAL_OK);
+    ck_assert_int_eq(owner_count("server:vs1"), 1);
+    char *c = create_as("server:vs1", "{\"valGroupId\":\"c\"}", SEAL_OK);
+    free(create_as("server:vs1", "{\"valGroupId\":\"d\"}", SEAL_E_TOOBIG));
+    /* An owner without documents has no record. */
+    ck_assert_int_eq(P.gm->remove(P.gm_user, b, SEAL_REV_ANY), SEAL_OK);
+    ck_assert_int_eq(P.gm->remove(P.gm_user, c, SEAL_REV_ANY), SEAL_OK);
+    ck_assert_int_eq(seal_store_get(P.self, NULL, "gm.ownercounts", "server:vs1", NULL, NULL,
+                                    NULL), SEAL_E_NOTFOUND);
+    free(create_as("server:vs1", "{\"valGroupId\":\"a\"}", SEAL_OK));
+    free(create_as("server:vs1", "{\"valGroupId\":\"b\"}", SEAL_OK));
+    free(create_as("server:vs1", "{\"valGroupId\":\"c\"}", SEAL_E_TOOBIG));
+    free(a); free(b); free(c); free(x);
+}
+END_TEST
+
+static void *racer_create_many(void *arg)
+{
+    char *id = NULL, doc[64];
+    snprintf(doc, sizeof doc, "{\"valGroupId\":\"r%d\"}", (int)(intptr_t)arg);
+    seal_status_t st = P.gm->create_owned(P.gm_user, "server:racer", doc, strlen(doc), &id,
+                                          NULL, NULL, NULL);
+    seal_free(id);
+    return (void *)(intptr_t)st;
+}
+
+START_TEST(concurrent_creates_never_pass_the_limit)
+{
+    pthread_t t[THREADS];
+    int ok = 0, full = 0;
+    for (int i = 0; i < THREADS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, racer_create_many, (void *)(intptr_t)i), 0);
+    for (int i = 0; i < THREADS; i++) {
+        void *rv;
+        pthread_join(t[i], &rv);
+        ok += (seal_status_t)(intptr_t)rv == SEAL_OK;
+        full += (seal_status_t)(intptr_t)rv == SEAL_E_TOOBIG;
+    }
+    ck_assert_int_eq(ok, 2);
+    ck_assert_int_eq(full, THREADS - 2);
+    qres_t q;
+    ck_assert_uint_eq(query_owned("server:racer", NULL, NULL, NULL, &q), 2);
+    ck_assert_int_eq(owner_count("server:racer"), 2);
+}
+END_TEST
+
+START_TEST(counts_are_made_for_an_older_database)
+{
+    /* Two groups of vs1 and one of vs2, then the counts taken away as in a
+     * database written before they existed. */
+    free(create_as("server:vs1", "{\"valGroupId\":\"a\"}", SEAL_OK));
+    free(create_as("server:vs1", "{\"valGroupId\":\"b\"}", SEAL_OK));
+    free(create_as("server:vs2", "{\"valGroupId\":\"a\"}", SEAL_OK));
+    free(create("{\"valGroupId\":\"none\"}", SEAL_OK));
+    ck_assert_int_eq(seal_store_delete(P.self, NULL, "gm.ownercounts", "server:vs1",
+                                       SEAL_REV_ANY), SEAL_OK);
+    ck_assert_int_eq(seal_store_delete(P.self, NULL, "gm.ownercounts", "server:vs2",
+                                       SEAL_REV_ANY), SEAL_OK);
+    ck_assert_int_eq(seal_store_delete(P.self, NULL, "gm.meta", "ownercounts", SEAL_REV_ANY),
+                     SEAL_OK);
+    host_down();
+    gm_conf = LIMITS_CONF;
+    host_up();
+    gm_conf = "{}";
+    ck_assert_int_eq(owner_count("server:vs1"), 2);
+    ck_assert_int_eq(owner_count("server:vs2"), 1);
+    free(create_as("server:vs1", "{\"valGroupId\":\"c\"}", SEAL_E_TOOBIG));
+    free(create_as("server:vs2", "{\"valGroupId\":\"b\"}", SEAL_OK));
+    free(create_as("server:vs2", "{\"valGroupId\":\"c\"}", SEAL_E_TOOBIG));
+}
+END_TEST
+
 /* ---- SEAL-S SS_GroupManagement with owners (seal_s, lib/access) ---- */
 
 static unsigned ss_port;
+static const char *ss_conf = "{}";   /* seal_s's block of the next ss_setup */
 
 static unsigned free_port(void)
 {
@@ -832,9 +1024,9 @@ static void ss_setup(void)
                  "{\"plugin_dir\": [\"%s/plugins/stores/store_sqlite/.libs\","
                  " \"%s/plugins/services/gm/.libs\", \"%s/plugins/refpoints/seal_s/.libs\"],"
                  " \"plugins\": {\"store_sqlite\": {\"path\": \"%s/t.db\","
-                 " \"synchronous\": \"normal\"}, \"gm\": {}, \"seal_s\": {}},"
+                 " \"synchronous\": \"normal\"}, \"gm\": %s, \"seal_s\": %s},"
                  " \"http\": {\"listen\": [\"127.0.0.1:%u\"]}}",
-                 builddir(), builddir(), builddir(), tmpdir, ss_port);
+                 builddir(), builddir(), builddir(), tmpdir, gm_conf, ss_conf, ss_port);
         host = seal_host_new();
         ck_assert_ptr_nonnull(host);
         ck_assert_int_eq(seal_host_configure_string(host, conf, "test.conf"), SEAL_OK);
@@ -1080,6 +1272,61 @@ START_TEST(ss_group_admin_sees_every_group)
 }
 END_TEST
 
+/* Small limits (LIMITS_CONF) and a list of at most 3. */
+static void ss_limits_setup(void)
+{
+    gm_conf = LIMITS_CONF;
+    ss_conf = "{\"max_list\": 3}";
+    ss_setup();
+    gm_conf = ss_conf = "{}";
+}
+
+START_TEST(ss_sizes_are_answered)
+{
+    char a[23], l[256];
+    ss_resp_t r = {0};
+    const char *four = "{\"valGroupId\":\"big\",\"members\":[{\"valUserId\":\"a\"},"
+                       "{\"valUserId\":\"b\"},{\"valUserId\":\"c\"},{\"valUserId\":\"d\"}]}";
+    ck_assert_int_eq(ss(VS1, "POST", GM_PATH, four, &r), 400);
+    ck_assert_str_eq(str(r.json, "cause"), "INVALID_MSG_FORMAT");
+    json_object *ip = NULL;
+    ck_assert(json_object_object_get_ex(r.json, "invalidParams", &ip));
+    ck_assert_uint_eq(json_object_array_length(ip), 1);
+    ck_assert_str_eq(str(json_object_array_get_idx(ip, 0), "param"), "/members");
+    ck_assert_str_eq(str(json_object_array_get_idx(ip, 0), "reason"), "at most 3 members");
+
+    ss_create(VS1, "g1", a);
+    ss_create(VS1, "g2", a);
+    ck_assert_int_eq(ss(VS1, "POST", GM_PATH, "{\"valGroupId\":\"g3\"}", &r), 403);
+    ck_assert_str_eq(str(r.json, "cause"), "GROUP_LIMIT_REACHED");
+    ck_assert_ptr_nonnull(strstr(str(r.json, "detail"), "2 VAL group documents"));
+    /* at its quota, a document with too many members is still that */
+    ck_assert_int_eq(ss(VS1, "POST", GM_PATH, four, &r), 400);
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", GM_PATH, a);
+    ck_assert_int_eq(ss(VS1, "PATCH", path, "{\"members\":[{\"valUserId\":\"a\"},"
+                        "{\"valUserId\":\"b\"},{\"valUserId\":\"c\"},{\"valUserId\":\"d\"}]}",
+                        &r), 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "at most 3 members"));
+
+    /* Four documents in all: a group_admin's unfiltered list is refused,
+     * a filtered one and an owner's own (2) answer. */
+    char b[23];
+    ss_create(VS2, "g1", b);
+    ss_create(VS2, "g2", b);
+    ck_assert_int_eq(ss(ADMIN, "GET", GM_PATH, NULL, &r), 403);
+    ck_assert_str_eq(str(r.json, "cause"), "TOO_MANY_RESULTS");
+    ck_assert_ptr_nonnull(strstr(str(r.json, "detail"), "more than 3"));
+    ck_assert_str_eq(ss_list(ADMIN, "?val-group-id=g1", l, sizeof l), "g1 g1");
+    ck_assert_str_eq(ss_list(VS1, NULL, l, sizeof l), "g1 g2");
+    /* Exactly max_list is an answer. */
+    snprintf(path, sizeof path, "%s/%s", GM_PATH, b);
+    ck_assert_int_eq(ss(VS2, "DELETE", path, NULL, &r), 204);
+    ck_assert_str_eq(ss_list(ADMIN, NULL, l, sizeof l), "g1 g1 g2");
+    json_object_put(r.json);
+}
+END_TEST
+
 static Suite *gm_suite(void)
 {
     Suite *s = suite_create("gm");
@@ -1098,6 +1345,15 @@ static Suite *gm_suite(void)
     tcase_add_test(tc, queries_by_owner);
     tcase_add_test(tc, pre_owner_documents_keep_working);
     suite_add_tcase(s, tc);
+    TCase *tl = tcase_create("limits");
+    tcase_add_checked_fixture(tl, limits_setup, teardown);
+    tcase_set_timeout(tl, 60);
+    tcase_add_test(tl, limits_are_told);
+    tcase_add_test(tl, too_many_members_are_refused);
+    tcase_add_test(tl, groups_per_owner_are_counted);
+    tcase_add_test(tl, concurrent_creates_never_pass_the_limit);
+    tcase_add_test(tl, counts_are_made_for_an_older_database);
+    suite_add_tcase(s, tl);
     /* SEAL-S over HTTP, when seal_s is built. */
     char so[512];
     snprintf(so, sizeof so, "%s/plugins/refpoints/seal_s/.libs/seal_s.so", builddir());
@@ -1109,6 +1365,11 @@ static Suite *gm_suite(void)
         tcase_add_test(ts, ss_users_operators_and_strangers_are_refused);
         tcase_add_test(ts, ss_group_admin_sees_every_group);
         suite_add_tcase(s, ts);
+        TCase *tz = tcase_create("seal_s sizes");
+        tcase_add_checked_fixture(tz, ss_limits_setup, teardown);
+        tcase_set_timeout(tz, 60);
+        tcase_add_test(tz, ss_sizes_are_answered);
+        suite_add_tcase(s, tz);
     }
     return s;
 }

@@ -7,7 +7,8 @@
  * GMK; a removed member gets nothing for the new GMK and cannot decrypt
  * the others' messages; acknowledgements; superseded generations; a job
  * stopped half way resumes in a new host on the same database with exactly
- * one message per member. */
+ * one message per member. The distribution's fair queue (gm_fairq.c): the
+ * order in which it hands out the chunks of several groups. */
 #include <check.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -23,6 +24,7 @@
 #include <seal/services/x1.h>
 #include "host.h"
 #include "mikey/mikey.h"
+#include "gm_fairq.h"
 
 #define KMS_URI "kms.test.example"
 #define GMS_URI "sip:gms@test.example"
@@ -733,6 +735,119 @@ START_TEST(key_period_boundary)
 }
 END_TEST
 
+/* ---- the fair queue of chunks (gm_fairq.c), without a host ---- */
+
+/* A chunk key as gm_gmk.c writes it. */
+static char *ck(const char *gid, unsigned gen, unsigned n)
+{
+    char *k = malloc(64);
+    ck_assert_ptr_nonnull(k);
+    snprintf(k, 64, "%s/%020u/%08u", gid, gen, n);
+    return k;
+}
+
+static void fq_push(gmk_fq_t *q, const char *gid, unsigned gen, unsigned n)
+{
+    ck_assert_int_eq(gmk_fq_push(q, ck(gid, gen, n)), 0);
+}
+
+/* Pops one key, checks it is gid's chunk n, and marks it done. */
+static void fq_expect(gmk_fq_t *q, const char *gid, unsigned gen, unsigned n)
+{
+    char *want = ck(gid, gen, n), *got = gmk_fq_pop(q);
+    ck_assert_msg(got && strcmp(got, want) == 0, "popped %s, wanted %s", got ? got : "nothing",
+                  want);
+    gmk_fq_done(q, got);
+    free(got);
+    free(want);
+}
+
+START_TEST(fairq_a_small_group_is_not_stuck_behind_a_large_one)
+{
+    gmk_fq_t q = {0};
+    for (unsigned i = 0; i < 100; i++)   /* a large group, queued first */
+        fq_push(&q, "BIG", 1, i);
+    fq_expect(&q, "BIG", 1, 0);
+    fq_expect(&q, "BIG", 1, 1);
+    fq_push(&q, "SMALL", 1, 0);          /* a one-member group arrives */
+    fq_expect(&q, "SMALL", 1, 0);        /* next, not after 98 more */
+    fq_expect(&q, "BIG", 1, 2);
+    /* Two groups never served: the one that arrived first. */
+    fq_push(&q, "X", 1, 0);
+    fq_push(&q, "Y", 1, 0);
+    fq_push(&q, "Y", 1, 1);
+    fq_expect(&q, "X", 1, 0);
+    fq_expect(&q, "Y", 1, 0);
+    /* then round robin by last service: BIG (served before Y) */
+    fq_expect(&q, "BIG", 1, 3);
+    fq_expect(&q, "Y", 1, 1);
+    for (unsigned i = 4; i < 100; i++)
+        fq_expect(&q, "BIG", 1, i);
+    ck_assert_ptr_null(gmk_fq_pop(&q));
+    /* Everything done: nothing is remembered. */
+    ck_assert_uint_eq(q.ngroups, 0);
+    ck_assert_uint_eq(q.queued, 0);
+    gmk_fq_clear(&q);
+}
+END_TEST
+
+START_TEST(fairq_a_group_changed_again_and_again_takes_turns)
+{
+    gmk_fq_t q = {0};
+    for (unsigned i = 0; i < 5; i++)
+        fq_push(&q, "OTHER", 1, i);
+    /* AGAIN is rekeyed before every pick (a new generation each time, as
+     * 20 PUTs in a row make): OTHER still gets every other chunk. */
+    unsigned other = 0;
+    for (unsigned gen = 1; gen <= 20; gen++) {
+        fq_push(&q, "AGAIN", gen, 0);
+        fq_push(&q, "AGAIN", gen, 1);
+        char *k = gmk_fq_pop(&q);
+        ck_assert_ptr_nonnull(k);
+        other += strncmp(k, "OTHER/", 6) == 0;
+        gmk_fq_done(&q, k);
+        free(k);
+        /* the superseded generation's chunks are not kept queued */
+        char *old = ck("AGAIN", gen - 1, 1);
+        ck_assert(!gmk_fq_queued(&q, old));
+        free(old);
+        ck_assert_uint_le(q.queued, 2 + 5);
+    }
+    ck_assert_uint_ge(other, 5);   /* all of OTHER's chunks went out meanwhile */
+    /* A scan that read the store before the last rekey brings an older
+     * generation: it is superseded, not queued. */
+    fq_push(&q, "AGAIN", 19, 0);
+    char *stale = ck("AGAIN", 19, 0);
+    ck_assert(!gmk_fq_queued(&q, stale));
+    free(stale);
+    gmk_fq_clear(&q);
+}
+END_TEST
+
+START_TEST(fairq_keeps_a_group_while_a_chunk_is_in_flight)
+{
+    gmk_fq_t q = {0};
+    fq_push(&q, "A", 1, 0);
+    fq_push(&q, "B", 1, 0);
+    char *a = gmk_fq_pop(&q);   /* A in flight, not done */
+    ck_assert_ptr_nonnull(a);
+    fq_expect(&q, "B", 1, 0);
+    ck_assert_uint_eq(q.ngroups, 1);   /* B forgotten, A remembered */
+    /* A, served before B, comes back with another chunk while B is new
+     * again (forgotten groups count as never served): B first. */
+    fq_push(&q, "A", 1, 1);
+    fq_push(&q, "B", 2, 0);
+    fq_expect(&q, "B", 2, 0);
+    fq_expect(&q, "A", 1, 1);
+    ck_assert_uint_eq(q.ngroups, 1);
+    gmk_fq_done(&q, a);
+    free(a);
+    ck_assert_uint_eq(q.ngroups, 0);
+    ck_assert_int_eq(gmk_fq_push(&q, (char *)"no-slash"), -1);
+    gmk_fq_clear(&q);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("gmk");
@@ -747,6 +862,11 @@ static Suite *suite(void)
     tcase_add_test(t, lost_kek_file_stops_the_start);
     tcase_add_test(t, key_period_boundary);
     suite_add_tcase(s, t);
+    TCase *f = tcase_create("fairq");
+    tcase_add_test(f, fairq_a_small_group_is_not_stuck_behind_a_large_one);
+    tcase_add_test(f, fairq_a_group_changed_again_and_again_takes_turns);
+    tcase_add_test(f, fairq_keeps_a_group_while_a_chunk_is_in_flight);
+    suite_add_tcase(s, f);
     return s;
 }
 

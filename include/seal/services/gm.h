@@ -29,12 +29,22 @@
  * The service enforces nothing on owners: the binding decides who may act
  * on a document (lib/access) and asks the service for its owner.
  *
+ * Limits (the gm plugin's "max_members" and "max_groups_per_owner", told by
+ * "limits"): a document may have at most max_members members (create,
+ * replace, and the result of a patch); an owner may have at most
+ * max_groups_per_owner documents at a time (create_owned; 0: no limit;
+ * documents without owner are not counted).
+ *
  * Status codes: SEAL_OK; SEAL_E_INVAL (document or owner not acceptable);
  * SEAL_E_NOTFOUND (no such groupDocId); SEAL_E_CONFLICT (expect_rev is not
  * the current revision); SEAL_E_EXISTS (another document of the same owner
  * already has this valGroupId: valGroupId is unique within its owner's
- * space, the documents without owner forming one space); SEAL_E_NOMEM,
- * SEAL_E_IO, SEAL_E_AGAIN (store failures).
+ * space, the documents without owner forming one space); SEAL_E_TOOBIG
+ * (the document has more than max_members members, or, from create_owned,
+ * the owner already has max_groups_per_owner documents: the members are
+ * checked first, so a document within max_members that gets SEAL_E_TOOBIG
+ * from create_owned met the owner's limit); SEAL_E_NOMEM, SEAL_E_IO,
+ * SEAL_E_AGAIN (store failures).
  *
  * Output strings are malloc'd and NUL-terminated: free with seal_free.
  * Every operation is thread-safe.
@@ -91,6 +101,14 @@ typedef struct seal_gm_query {
     /* Present when struct_size covers it. */
     const char *owner;           /* documents owned by this owner (never one without) */
 } seal_gm_query_t;
+
+/* The service's limits (see "Limits" above). Fields are only appended: the
+ * caller sets struct_size, the service fills what it covers. */
+typedef struct seal_gm_limits {
+    uint32_t struct_size;            /* sizeof(seal_gm_limits_t) */
+    uint64_t max_members;            /* members per document */
+    uint64_t max_groups_per_owner;   /* documents per owner; 0: no limit */
+} seal_gm_limits_t;
 
 typedef struct seal_gm_v1 {
     uint32_t struct_size;   /* sizeof(seal_gm_v1_t) */
@@ -169,6 +187,12 @@ typedef struct seal_gm_v1 {
      * document. An owner never changes, so a binding may check it and then
      * write: the document it writes (or finds gone) is the one it checked. */
     seal_status_t (*owner)(void *user, const char *group_doc_id, char **owner);
+
+    /* ---- Limits. Present when struct_size covers it. ---- */
+
+    /* Fills out (out->struct_size set by the caller) with the configured
+     * limits, so that a binding can answer a SEAL_E_TOOBIG precisely. */
+    void (*limits)(void *user, seal_gm_limits_t *out);
 } seal_gm_v1_t;
 
 #ifdef __cplusplus

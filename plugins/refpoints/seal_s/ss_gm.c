@@ -16,6 +16,14 @@
  * strong ETags made of the store revision; valGroupId is unique within its
  * owner's groups (409).
  *
+ * Sizes (issue 9): a document with more members than the gm service allows
+ * is a 400 naming /members; an owner at the service's max_groups_per_owner
+ * gets 403 GROUP_LIMIT_REACHED; a list that would hold more than max_list
+ * documents is refused with 403 TOO_MANY_RESULTS (RetrieveValGroupDocs has
+ * no paging in TS 29.549, so a refusal with a cause that says how to narrow
+ * the query is the conformant answer), and is never built beyond max_list
+ * documents.
+ *
  * Who may do what (doc/authorization.md, asked of lib/access): a caller
  * that may neither create groups nor see every group gets 403 on every
  * route; a document the caller does not own is answered exactly as a
@@ -40,6 +48,8 @@ typedef struct ss_gm {
     ss_ctx_t *ctx;
     const seal_gm_v1_t *gm;
     void *gm_user;
+    seal_gm_limits_t limits;   /* the service's, read at start */
+    int64_t max_list;          /* documents in one GET /group-documents answer */
 } ss_gm_t;
 
 /* ---- representation ---- */
@@ -341,6 +351,42 @@ static int may_own(const ss_gm_t *g, seal_request_t *req, const access_caller_t 
     return 0;
 }
 
+/* ---- sizes (seal.gm.v1 "Limits") ---- */
+
+/* The members of a validated document (the validator refuses repeats). */
+static size_t member_count(struct json_object *doc)
+{
+    struct json_object *m;
+    return json_object_object_get_ex(doc, "members", &m) && json_object_is_type(m, json_type_array)
+           ? json_object_array_length(m) : 0;
+}
+
+/* 400 naming /members: the document has more members than the service
+ * allows. The cause is the one of every other refused member
+ * (INVALID_MSG_FORMAT, see ss_reply_errs). */
+static seal_status_t too_many_members(const ss_gm_t *g, seal_request_t *req)
+{
+    char reason[64];
+    snprintf(reason, sizeof reason, "at most %llu members",
+             (unsigned long long)g->limits.max_members);
+    seal_invalid_param_t p = { "/members", reason };
+    return seal_response_problem(req, 400, "INVALID_MSG_FORMAT",
+                                 "the VAL group has more members than this server allows", &p, 1);
+}
+
+/* An answer for SEAL_E_TOOBIG from create_owned: the service checks the
+ * members first, so a document within max_members met the owner's limit. */
+static seal_status_t too_big_on_create(const ss_gm_t *g, seal_request_t *req, size_t members)
+{
+    if (members > g->limits.max_members)
+        return too_many_members(g, req);
+    char msg[200];
+    snprintf(msg, sizeof msg, "the caller already has %llu VAL group documents, the most this "
+             "server allows to one owner: delete one first",
+             (unsigned long long)g->limits.max_groups_per_owner);
+    return seal_response_problem(req, 403, "GROUP_LIMIT_REACHED", msg, NULL, 0);
+}
+
 /* ---- handlers ---- */
 
 static seal_status_t h_create(seal_request_t *req, void *user)
@@ -355,7 +401,7 @@ static seal_status_t h_create(seal_request_t *req, void *user)
     struct json_object *doc = read_body(req, 0);
     if (!doc)
         return SEAL_OK;
-    size_t len = 0;
+    size_t len = 0, members = member_count(doc);
     char *text = negotiate_features(doc) == 0 ? ss_text(doc, &len) : NULL;
     json_object_put(doc);
     if (!text)
@@ -369,6 +415,8 @@ static seal_status_t h_create(seal_request_t *req, void *user)
     free(text);
     if (st == SEAL_OK)
         st = send_doc(g, req, 201, id, out, out_len, rev, SHOW_ALL);
+    else if (st == SEAL_E_TOOBIG)
+        st = too_big_on_create(g, req, members);
     else
         st = ss_reply_status(req, st, st == SEAL_E_EXISTS
                                           ? "a VAL group document of yours has this "
@@ -379,21 +427,58 @@ static seal_status_t h_create(seal_request_t *req, void *user)
     return st;
 }
 
+/* The answer of GET /group-documents, built as text: at most max_list
+ * documents (the service stops visiting at max_list + 1), each the stored
+ * text with resUri spliced in (present() only for what splice_res_uri does
+ * not handle), so memory is bounded by max_list documents' text and never
+ * by their JSON trees. */
 typedef struct list_ctx {
     const ss_gm_t *g;
-    struct json_object *arr;
-    int failed;
+    char *buf;
+    size_t len, cap;
+    int64_t n;
+    int over, failed;
 } list_ctx_t;
+
+static int list_append(list_ctx_t *lc, const char *s, size_t n)
+{
+    if (lc->len + n + 2 > lc->cap) {   /* room for "]" and the NUL */
+        size_t cap = lc->cap ? lc->cap : 4096;
+        while (cap < lc->len + n + 2)
+            cap *= 2;
+        char *b = realloc(lc->buf, cap);
+        if (!b)
+            return -1;
+        lc->buf = b;
+        lc->cap = cap;
+    }
+    memcpy(lc->buf + lc->len, s, n);
+    lc->len += n;
+    return 0;
+}
 
 static int list_visit(const char *id, const char *json, size_t len, uint64_t rev, void *p)
 {
     list_ctx_t *lc = p;
-    struct json_object *d = present(lc->g, id, json, len, SHOW_ALL);
-    if (!d || json_object_array_add(lc->arr, d) != 0) {
+    (void)rev;
+    if (lc->n == lc->g->max_list) {   /* one more than an answer may hold */
+        lc->over = 1;
+        return 1;
+    }
+    size_t tlen = 0;
+    char *text = splice_res_uri(lc->g, id, json, len, &tlen);
+    if (!text) {
+        struct json_object *d = present(lc->g, id, json, len, SHOW_ALL);
+        text = d ? ss_text(d, &tlen) : NULL;
         json_object_put(d);
+    }
+    if (!text || list_append(lc, lc->n ? "," : "[", 1) != 0 || list_append(lc, text, tlen) != 0) {
+        free(text);
         lc->failed = 1;
         return 1;
     }
+    free(text);
+    lc->n++;
     return 0;
 }
 
@@ -423,14 +508,24 @@ static seal_status_t h_query(seal_request_t *req, void *user)
         if (vals[i] && !vals[i][0])
             return ss_reply_bad_param(req, names[i], "must not be empty",
                                       "invalid query parameter");
-    list_ctx_t lc = { .g = g, .arr = json_object_new_array() };
-    if (!lc.arr)
-        return seal_response_problem(req, 500, NULL, "out of memory", NULL, 0);
+    list_ctx_t lc = { .g = g };
     seal_status_t st = g->gm->query(g->gm_user, &q, list_visit, &lc);
     if (st == SEAL_OK && lc.failed)
         st = SEAL_E_NOMEM;
-    st = st == SEAL_OK ? ss_reply_json(req, 200, lc.arr) : ss_reply_status(req, st, NULL);
-    json_object_put(lc.arr);
+    if (st == SEAL_OK && lc.over) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "more than %lld VAL group documents match, the most one "
+                 "answer holds: narrow the query with val-group-id, val-service-id or member",
+                 (long long)g->max_list);
+        st = seal_response_problem(req, 403, "TOO_MANY_RESULTS", msg, NULL, 0);
+    } else if (st == SEAL_OK) {
+        st = list_append(&lc, lc.n ? "]" : "[]", lc.n ? 1 : 2) == 0
+             ? seal_response_send(req, 200, "application/json", lc.buf, lc.len)
+             : seal_response_problem(req, 500, NULL, "out of memory", NULL, 0);
+    } else {
+        st = ss_reply_status(req, st, NULL);
+    }
+    free(lc.buf);
     return st;
 }
 
@@ -492,6 +587,8 @@ static seal_status_t h_replace(seal_request_t *req, void *user)
     free(text);
     if (st == SEAL_OK)
         st = send_doc(g, req, 200, id, out, out_len, rev, SHOW_ALL);
+    else if (st == SEAL_E_TOOBIG)
+        st = too_many_members(g, req);
     else
         st = ss_reply_status(req, st, st == SEAL_E_NOTFOUND
                                           ? NO_SUCH_DOC
@@ -548,6 +645,8 @@ static seal_status_t h_patch(seal_request_t *req, void *user)
     free(text);
     if (st == SEAL_OK)
         st = send_doc(g, req, 200, id, out, out_len, rev, SHOW_ALL);
+    else if (st == SEAL_E_TOOBIG)
+        st = too_many_members(g, req);
     else if (st == SEAL_E_INVAL && (e.total || e.oom))
         st = ss_reply_errs(req, &e, "the patched document is not a valid VALGroupDocument");
     else
@@ -594,6 +693,10 @@ seal_status_t ss_gm_init(ss_ctx_t *ctx)
         return SEAL_E_NOMEM;
     g->ctx = ctx;
     ctx->gm = g;
+    seal_status_t cst = seal_conf_int(seal_plugin_conf(ctx->self), "max_list", 1000, 1, 1000000,
+                                      &g->max_list);
+    if (cst != SEAL_OK)
+        return cst;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         seal_route_def_t r = {
             .struct_size = sizeof r,
@@ -617,14 +720,17 @@ seal_status_t ss_gm_start(ss_ctx_t *ctx)
 {
     ss_gm_t *g = ctx->gm;
     g->gm = seal_iface_get(ctx->self, SEAL_GM_IFACE_V1, &g->gm_user);
-    /* The owner operations are needed (the last members of seal_gm_v1_t). */
+    /* The owner operations and the limits are needed (the last members of
+     * seal_gm_v1_t). */
     if (!g->gm || g->gm->struct_size < sizeof(seal_gm_v1_t) || !g->gm->create_owned
-        || !g->gm->owner) {
+        || !g->gm->owner || !g->gm->limits) {
         seal_log(ctx->self, SEAL_LOG_ERR, "interface %s %s", SEAL_GM_IFACE_V1,
                  g->gm ? "is too old" : "is not provided (is plugin gm loaded?)");
         g->gm = NULL;
         return SEAL_E_NOTFOUND;
     }
+    g->limits.struct_size = sizeof g->limits;
+    g->gm->limits(g->gm_user, &g->limits);
     return SEAL_OK;
 }
 

@@ -21,6 +21,16 @@
  *                    same transaction as the document, and created with
  *                    SEAL_REV_ABSENT, so two concurrent creates of one VAL
  *                    group cannot both succeed whatever the store's isolation.
+ *   "gm.ownercounts" key owner, {"groups": n}: how many documents the owner
+ *                    has, written in the same transaction as each create
+ *                    and delete of its documents (compare and set on the
+ *                    revision read), so that max_groups_per_owner is checked
+ *                    in O(1) and two concurrent creates cannot both take the
+ *                    last place. No record: none. Documents without owner
+ *                    are not counted.
+ *   "gm.meta"        key "ownercounts": present once the counts are kept;
+ *                    a database from before them has its counts made from
+ *                    "gm.owners" at the first start (one transaction).
  * Databases from before owners: their documents have no "gm.owners" record
  * and their claims are keyed by the bare valGroupId, which is exactly the
  * space of the documents without owner, so they are used as they are (no
@@ -45,6 +55,9 @@
 #define NS_GROUPS "gm.groups"
 #define NS_CLAIMS "gm.valgroupids"
 #define NS_OWNERS "gm.owners"
+#define NS_COUNTS "gm.ownercounts"
+#define NS_META "gm.meta"
+#define META_COUNTS "ownercounts"
 /* Between owner and valGroupId in a claim key: a control character, which
  * neither may hold (gm_owner_ok, gm_id_ok). */
 #define CLAIM_SEP "\x1f"
@@ -198,6 +211,179 @@ static int claim_is(const char *claim, size_t len, const char *id)
     return is;
 }
 
+/* ---- documents per owner (max_groups_per_owner) ---- */
+
+/* The count of owner's documents in txn: *n (0 without a record) and the
+ * record's revision (SEAL_REV_ABSENT without one). */
+static seal_status_t count_read(seal_plugin_t *self, seal_store_txn_t *txn, const char *owner,
+                                uint64_t *n, uint64_t *rev)
+{
+    char *rec = NULL;
+    size_t len = 0;
+    *n = 0;
+    *rev = SEAL_REV_ABSENT;
+    seal_status_t st = seal_store_get(self, txn, NS_COUNTS, owner, &rec, &len, rev);
+    if (st == SEAL_E_NOTFOUND) {
+        *rev = SEAL_REV_ABSENT;
+        return SEAL_OK;
+    }
+    if (st != SEAL_OK)
+        return st;
+    struct json_object *o = gm_doc_parse(rec, len), *v;
+    if (o && json_object_object_get_ex(o, "groups", &v) && json_object_is_type(v, json_type_int)
+        && json_object_get_int64(v) >= 0) {
+        *n = (uint64_t)json_object_get_int64(v);
+    } else {
+        seal_log(self, SEAL_LOG_ERR, "the group count of an owner is unreadable");
+        st = SEAL_E_IO;
+    }
+    json_object_put(o);
+    seal_free(rec);
+    return st;
+}
+
+/* Writes owner's count n over the record read at rev (compare and set); a
+ * count of 0 is no record, so owners without documents cost nothing. */
+static seal_status_t count_write(seal_plugin_t *self, seal_store_txn_t *txn, const char *owner,
+                                 uint64_t n, uint64_t rev)
+{
+    if (n == 0)
+        return rev == SEAL_REV_ABSENT ? SEAL_OK
+                                      : seal_store_delete(self, txn, NS_COUNTS, owner, rev);
+    struct json_object *o = json_object_new_object();
+    size_t len = 0;
+    char *text = o && gm_json_add_int(o, "groups", (int64_t)n) == 0 ? gm_doc_text(o, &len)
+                                                                    : NULL;
+    json_object_put(o);
+    if (!text)
+        return SEAL_E_NOMEM;
+    seal_status_t st = seal_store_put(self, txn, NS_COUNTS, owner, text, len, rev, NULL, 0,
+                                      NULL);
+    free(text);
+    return st;
+}
+
+/* Adds delta (+1 or -1) to owner's count in txn. With check, refuses
+ * (SEAL_E_TOOBIG) an increment past max_groups_per_owner. */
+static seal_status_t count_add(seal_plugin_t *self, seal_store_txn_t *txn, const char *owner,
+                               int delta, int check)
+{
+    const gmk_ctx_t *g = seal_plugin_data(self);
+    uint64_t n = 0, rev = SEAL_REV_ABSENT;
+    seal_status_t st = count_read(self, txn, owner, &n, &rev);
+    if (st != SEAL_OK)
+        return st;
+    if (delta > 0 && check && g->max_groups_per_owner > 0
+        && n >= (uint64_t)g->max_groups_per_owner)
+        return SEAL_E_TOOBIG;
+    if (delta < 0 && n == 0) {
+        seal_log(self, SEAL_LOG_WARN, "an owner's group count was already 0");
+        return SEAL_OK;
+    }
+    return count_write(self, txn, owner, delta > 0 ? n + 1 : n - 1, rev);
+}
+
+typedef struct owner_list {
+    char **o;
+    size_t n, cap;
+    int failed;
+} owner_list_t;
+
+static int collect_owner(const char *key, const char *json, size_t len, uint64_t rev, void *p)
+{
+    owner_list_t *l = p;
+    struct json_object *o = gm_doc_parse(json, len), *v;
+    (void)key; (void)rev;
+    if (o && json_object_object_get_ex(o, "owner", &v) && json_object_is_type(v, json_type_string)) {
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? 2 * l->cap : 64;
+            char **a = realloc(l->o, cap * sizeof *a);
+            if (!a)
+                l->failed = 1;
+            else {
+                l->o = a;
+                l->cap = cap;
+            }
+        }
+        if (!l->failed && !(l->o[l->n] = strdup(json_object_get_string(v))))
+            l->failed = 1;
+        else if (!l->failed)
+            l->n++;
+    } else {
+        l->failed = 1;   /* an unreadable owner record: do not guess the counts */
+    }
+    json_object_put(o);
+    return l->failed;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A database from before the counts (owners without "gm.ownercounts"
+ * records) gets them from its owner records, once, in one transaction with
+ * the marker that says they are kept. */
+static seal_status_t counts_init(seal_plugin_t *self)
+{
+    seal_store_txn_t *txn = NULL;
+    owner_list_t l = {0};
+    size_t owners = 0;
+    seal_status_t st = seal_store_txn_begin(self, &txn);
+    if (st != SEAL_OK)
+        return st;
+    st = seal_store_get(self, txn, NS_META, META_COUNTS, NULL, NULL, NULL);
+    if (st == SEAL_OK) {
+        seal_store_txn_abort(txn);
+        return SEAL_OK;
+    }
+    if (st == SEAL_E_NOTFOUND)
+        st = seal_store_scan(self, txn, NS_OWNERS, "", collect_owner, &l);
+    if (st == SEAL_OK && l.failed)
+        st = SEAL_E_IO;
+    if (st == SEAL_OK && l.n)
+        qsort(l.o, l.n, sizeof *l.o, cmp_str);
+    for (size_t i = 0; st == SEAL_OK && i < l.n;) {
+        size_t j = i;
+        while (j < l.n && strcmp(l.o[j], l.o[i]) == 0)
+            j++;
+        uint64_t n = 0, rev = SEAL_REV_ABSENT;
+        st = count_read(self, txn, l.o[i], &n, &rev);
+        if (st == SEAL_OK)
+            st = count_write(self, txn, l.o[i], j - i, rev);
+        owners++;
+        i = j;
+    }
+    if (st == SEAL_OK)
+        st = seal_store_put(self, txn, NS_META, META_COUNTS, "{}", 2, SEAL_REV_ANY, NULL, 0,
+                            NULL);
+    if (st == SEAL_OK)
+        st = seal_store_txn_commit(txn);
+    else
+        seal_store_txn_abort(txn);
+    if (st == SEAL_OK && owners)
+        seal_log(self, SEAL_LOG_INFO, "counted the groups of %zu owner(s) (max_groups_per_owner)",
+                 owners);
+    else if (st != SEAL_OK)
+        seal_log(self, SEAL_LOG_ERR, "cannot count the groups of each owner: %s",
+                 seal_strerror(st));
+    for (size_t i = 0; i < l.n; i++)
+        free(l.o[i]);
+    free(l.o);
+    return st;
+}
+
+/* SEAL_E_TOOBIG when f has more members than max_members. */
+static seal_status_t members_ok(seal_plugin_t *self, const gm_facts_t *f)
+{
+    const gmk_ctx_t *g = seal_plugin_data(self);
+    if (f->nmembers <= (size_t)g->max_members)
+        return SEAL_OK;
+    seal_log(self, SEAL_LOG_DEBUG, "document refused: %zu members, max_members is %lld",
+             f->nmembers, (long long)g->max_members);
+    return SEAL_E_TOOBIG;
+}
+
 /* Publishes a membership event; a full queue only costs the event (logged). */
 static void publish(seal_plugin_t *self, const char *topic, const char *doc_id,
                     const char *owner, const gm_facts_t *now, const gm_facts_t *before,
@@ -283,6 +469,12 @@ static seal_status_t create_doc(seal_plugin_t *self, const char *owner, const ch
         json_object_put(obj);
         return facts_status(rc, self, why);
     }
+    seal_status_t st = members_ok(self, &f);
+    if (st != SEAL_OK) {
+        gm_facts_clear(&f);
+        json_object_put(obj);
+        return st;
+    }
     size_t tlen = 0, nterms = 0, clen = 0, olen = 0;
     char *text = gm_doc_text(obj, &tlen);
     seal_store_term_t *terms = make_terms(&f, owner, &nterms);
@@ -291,9 +483,10 @@ static seal_status_t create_doc(seal_plugin_t *self, const char *owner, const ch
     char id[23], *claim = NULL;
     uint64_t new_rev = 0;
     int kick = 0;
-    seal_status_t st = text && terms && key && (orec || !owner) ? SEAL_OK : SEAL_E_NOMEM;
+    st = text && terms && key && (orec || !owner) ? SEAL_OK : SEAL_E_NOMEM;
 
-    /* Retries only a groupDocId collision or a busy store. */
+    /* Retries only a groupDocId collision, a busy store, or a count that
+     * changed under us (a backend without serialized writers). */
     for (int attempt = 0, again = 1; st == SEAL_OK && again; attempt++) {
         seal_store_txn_t *txn = NULL;
         again = 0;
@@ -307,9 +500,20 @@ static seal_status_t create_doc(seal_plugin_t *self, const char *owner, const ch
         }
         if ((st = seal_store_txn_begin(self, &txn)) != SEAL_OK)
             break;
+        /* The owner's count, in the create's transaction: at
+         * max_groups_per_owner this is SEAL_E_TOOBIG; a count written
+         * meanwhile fails the compare and set and the create is tried again. */
+        if (owner) {
+            st = count_add(self, txn, owner, +1, 1);
+            if (st == SEAL_E_CONFLICT || st == SEAL_E_EXISTS) {
+                st = SEAL_E_AGAIN;   /* what is left when the retries run out */
+                again = 1;
+            }
+        }
         /* SEAL_E_EXISTS here: the owner's VAL group already has a document. */
-        st = seal_store_put(self, txn, NS_CLAIMS, key, claim, clen, SEAL_REV_ABSENT, NULL, 0,
-                            NULL);
+        if (st == SEAL_OK)
+            st = seal_store_put(self, txn, NS_CLAIMS, key, claim, clen, SEAL_REV_ABSENT, NULL,
+                                0, NULL);
         if (st == SEAL_OK) {
             st = seal_store_put(self, txn, NS_GROUPS, id, text, tlen, SEAL_REV_ABSENT,
                                 terms, nterms, &new_rev);
@@ -532,6 +736,8 @@ static seal_status_t update_once(seal_plugin_t *self, const char *id, const upda
         st = facts_status(rc, self, why);
         goto out;
     }
+    if ((st = members_ok(self, &newf)) != SEAL_OK)
+        goto out;
     if (!(text = gm_doc_text(new_obj, &tlen))) {
         st = SEAL_E_NOMEM;
         goto out;
@@ -639,6 +845,8 @@ static seal_status_t gm_remove(void *user, const char *id, uint64_t expect_rev)
             st = owner_read(self, txn, id, &owner);
             if (st == SEAL_OK)
                 st = seal_store_delete(self, txn, NS_OWNERS, id, SEAL_REV_ANY);
+            if (st == SEAL_OK)   /* and it frees its place in the owner's count */
+                st = count_add(self, txn, owner, -1, 0);
             if (st == SEAL_E_NOTFOUND)
                 st = SEAL_OK;
         }
@@ -785,6 +993,24 @@ static seal_status_t gm_query(void *user, const seal_gm_query_t *q,
     return seal_store_scan(self, NULL, NS_GROUPS, "", query_visit, &qc);
 }
 
+/* ---- limits ---- */
+
+/* A caller's struct may be older (shorter) than ours: fills what its size
+ * covers. */
+#define COVERS(p, field) ((p)->struct_size >= offsetof(seal_gm_limits_t, field) \
+                                              + sizeof(p)->field)
+
+static void gm_limits(void *user, seal_gm_limits_t *out)
+{
+    const gmk_ctx_t *g = seal_plugin_data(user);
+    if (!out)
+        return;
+    if (COVERS(out, max_members))
+        out->max_members = (uint64_t)g->max_members;
+    if (COVERS(out, max_groups_per_owner))
+        out->max_groups_per_owner = (uint64_t)g->max_groups_per_owner;
+}
+
 /* ---- plugin ---- */
 
 static const seal_gm_v1_t gm_iface = {
@@ -800,6 +1026,7 @@ static const seal_gm_v1_t gm_iface = {
     .gmk_state = gm_gmk_state,
     .create_owned = gm_create_owned,
     .owner = gm_owner,
+    .limits = gm_limits,
 };
 
 static seal_status_t gm_init(seal_plugin_t *self)
@@ -814,6 +1041,14 @@ static seal_status_t gm_init(seal_plugin_t *self)
     seal_status_t st = gm_gmk_init(self, &gmk);
     seal_plugin_set_data(self, gmk);
     if (st != SEAL_OK)
+        return st;
+    /* Sizes a single caller could otherwise make unbounded (issue 9): a
+     * document's members cost their keying on every rekey, an owner's
+     * documents the store and the list. */
+    const seal_conf_t *conf = seal_plugin_conf(self);
+    if ((st = seal_conf_int(conf, "max_members", 5000, 1, 1000000, &gmk->max_members)) ||
+        (st = seal_conf_int(conf, "max_groups_per_owner", 1000, 0, INT64_C(1000000000),
+                            &gmk->max_groups_per_owner)))
         return st;
     st = seal_service_register(self, &svc);
     if (st != SEAL_OK) {
@@ -831,7 +1066,8 @@ static seal_status_t gm_init(seal_plugin_t *self)
 
 static seal_status_t gm_start(seal_plugin_t *self)
 {
-    return gm_gmk_start(seal_plugin_data(self));
+    seal_status_t st = counts_init(self);
+    return st == SEAL_OK ? gm_gmk_start(seal_plugin_data(self)) : st;
 }
 
 static void gm_stop(seal_plugin_t *self)

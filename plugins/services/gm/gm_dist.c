@@ -18,7 +18,16 @@
  * when it was the generation's last chunk mark the GMK done and drop its
  * wrapped copy. A superseded chunk (the group changed again) fails the
  * compare and set and is abandoned. Failures (SEAL-X1 unreachable, a busy
- * store) leave the chunk in the store; it is retried after retry_s. */
+ * store) leave the chunk in the store; it is retried after retry_s.
+ *
+ * Fairness (issue 9): the chunks wait in a queue fair across groups
+ * (gm_fairq.c): a worker takes the chunk of the group served least
+ * recently, so a one-member group's key is not stuck behind the thousands
+ * of a large group, and a group changed again and again takes its turn
+ * like the others. A rekey names its group to the workers (gm_gmk_kick),
+ * which queue that group's chunks before their next pick; the whole
+ * namespace is scanned only at start, after a failure, or when more than
+ * GMK_PENDING_MAX groups changed at once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,48 +47,16 @@ static int64_t mono_now(void)
     return (int64_t)ts.tv_sec;
 }
 
-/* ---- the queue (under g->mu) ---- */
+/* ---- the queue (under g->mu; gm_fairq.c) ---- */
 
 static int queued(const gmk_ctx_t *g, const char *key)
 {
-    for (size_t i = 0; i < g->queue.n; i++)
-        if (strcmp(g->queue.keys[(g->queue.head + i) % g->queue.cap], key) == 0)
-            return 1;
+    if (gmk_fq_queued(&g->queue, key))
+        return 1;
     for (size_t i = 0; i < g->nthreads; i++)
         if (g->inflight[i] && strcmp(g->inflight[i], key) == 0)
             return 1;
     return 0;
-}
-
-static int push(gmk_ctx_t *g, char *key)
-{
-    gmk_queue_t *q = &g->queue;
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? 2 * q->cap : 64;
-        char **k = malloc(cap * sizeof *k);
-        if (!k)
-            return -1;
-        for (size_t i = 0; i < q->n; i++)
-            k[i] = q->keys[(q->head + i) % q->cap];
-        free(q->keys);
-        q->keys = k;
-        q->cap = cap;
-        q->head = 0;
-    }
-    q->keys[(q->head + q->n) % q->cap] = key;
-    q->n++;
-    return 0;
-}
-
-static char *pop(gmk_ctx_t *g)
-{
-    gmk_queue_t *q = &g->queue;
-    if (q->n == 0)
-        return NULL;
-    char *k = q->keys[q->head];
-    q->head = (q->head + 1) % q->cap;
-    q->n--;
-    return k;
 }
 
 typedef struct scan_list {
@@ -450,10 +427,16 @@ typedef struct worker_arg {
     size_t index;
 } worker_arg_t;
 
-static void rescan(gmk_ctx_t *g)
+/* Queues the chunks in the store that are not queued or in flight: all of
+ * them (gid NULL: at start, after a failure, when too many groups changed at
+ * once), or those of group gid (after its rekey). */
+static void rescan(gmk_ctx_t *g, const char *gid)
 {
     scan_list_t l = {0};
-    seal_status_t st = seal_store_scan(g->self, NULL, GMK_NS_CHUNKS, "", scan_key, &l);
+    char prefix[80] = "";
+    if (gid)
+        snprintf(prefix, sizeof prefix, "%s/", gid);
+    seal_status_t st = seal_store_scan(g->self, NULL, GMK_NS_CHUNKS, prefix, scan_key, &l);
     pthread_mutex_lock(&g->mu);
     if (st != SEAL_OK) {
         seal_log(g->self, SEAL_LOG_WARN, "GMK jobs: store scan: %s (retried)", seal_strerror(st));
@@ -461,7 +444,7 @@ static void rescan(gmk_ctx_t *g)
     }
     size_t added = 0;
     for (size_t i = 0; i < l.n; i++) {
-        if (!queued(g, l.k[i]) && push(g, l.k[i]) == 0) {
+        if (!queued(g, l.k[i]) && gmk_fq_push(&g->queue, l.k[i]) == 0) {
             l.k[i] = NULL;
             added++;
         }
@@ -482,13 +465,31 @@ static void *worker(void *p)
     wcache_t *c = calloc(1, sizeof *c);
     pthread_mutex_lock(&g->mu);
     while (c && !g->stopping) {
-        char *key = pop(g);
+        /* New chunks join the queue before the next pick, so that the pick
+         * is fair among all the groups with work. */
+        if (g->dirty) {
+            g->dirty = 0;
+            pthread_mutex_unlock(&g->mu);
+            rescan(g, NULL);
+            pthread_mutex_lock(&g->mu);
+            continue;
+        }
+        if (g->npending) {
+            char *gid = g->pending[--g->npending];
+            pthread_mutex_unlock(&g->mu);
+            rescan(g, gid);
+            free(gid);
+            pthread_mutex_lock(&g->mu);
+            continue;
+        }
+        char *key = gmk_fq_pop(&g->queue);
         if (key) {
             g->inflight[me] = key;
             pthread_mutex_unlock(&g->mu);
             int rc = process(g, c, key);
             pthread_mutex_lock(&g->mu);
             g->inflight[me] = NULL;
+            gmk_fq_done(&g->queue, key);
             free(key);
             if (rc == RETRY) {
                 g->failed++;
@@ -496,13 +497,6 @@ static void *worker(void *p)
                 if (!g->retry_at || g->retry_at > at)
                     g->retry_at = at;
             }
-            continue;
-        }
-        if (g->dirty) {
-            g->dirty = 0;
-            pthread_mutex_unlock(&g->mu);
-            rescan(g);
-            pthread_mutex_lock(&g->mu);
             continue;
         }
         /* Idle: the GMK we were distributing need not stay in memory. */

@@ -238,9 +238,9 @@ void gm_gmk_free(gmk_ctx_t *g)
         return;
     explicit_bzero(g->kek, sizeof g->kek);
     free(g->kek_file);
-    for (size_t i = 0; i < g->queue.n; i++)
-        free(g->queue.keys[(g->queue.head + i) % g->queue.cap]);
-    free(g->queue.keys);
+    gmk_fq_clear(&g->queue);
+    for (size_t i = 0; i < g->npending; i++)
+        free(g->pending[i]);
     free(g->inflight);
     free(g->threads);
     pthread_mutex_destroy(&g->mu);
@@ -264,14 +264,33 @@ void gm_gmk_kick(gmk_ctx_t *g)
 {
     if (!g || !g->enabled)
         return;
+    int have = made.set;
     if (made.set) {
         made.set = 0;
         seal_log(g->self, SEAL_LOG_INFO, "group %s: GMK generation %llu for %zu member(s)%s",
                  made.id, made.gen, made.members,
                  made.skipped ? " (some members have no VAL user identity and get none)" : "");
     }
+    /* The workers scan this group's chunks only (not the whole namespace,
+     * which a large distribution fills), before they take the next chunk:
+     * the new GMK joins the fair queue at once, not once the queue is empty. */
     pthread_mutex_lock(&g->mu);
-    g->dirty = 1;
+    size_t i = 0;
+    while (have && i < g->npending && strcmp(g->pending[i], made.id) != 0)
+        i++;
+    if (have && i == g->npending) {
+        char *id = g->npending < GMK_PENDING_MAX ? strdup(made.id) : NULL;
+        if (id)
+            g->pending[g->npending++] = id;
+        else
+            have = 0;
+    }
+    if (!have) {   /* too many groups waiting, or out of memory: scan everything */
+        g->dirty = 1;
+        for (size_t k = 0; k < g->npending; k++)
+            free(g->pending[k]);
+        g->npending = 0;
+    }
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->mu);
 }

@@ -11,6 +11,7 @@
 #include <seal/services/gm.h>
 #include <seal/services/x1.h>
 #include "gm_doc.h"
+#include "gm_fairq.h"
 #include "gm_gmkid.h"
 
 /* Store namespaces. */
@@ -23,14 +24,14 @@
 #define GMK_KEK_LEN 32
 #define GMK_LEN 16
 #define GMK_RAND_LEN 16                /* the MIKEY RAND of a GMK's messages */
-
-typedef struct gmk_queue {
-    char **keys;                      /* chunk keys to process, FIFO */
-    size_t head, n, cap;
-} gmk_queue_t;
+#define GMK_PENDING_MAX 64             /* groups to scan for new chunks; more: scan all */
 
 typedef struct gmk_ctx {
     seal_plugin_t *self;
+    /* The service's limits (gm.c reads them: this is the plugin's data, with
+     * or without GMKs). */
+    int64_t max_members;              /* members per document */
+    int64_t max_groups_per_owner;     /* documents per owner; 0: no limit */
     int enabled;                      /* the "gmk" block is present */
     /* config */
     char *kek_file;
@@ -50,9 +51,11 @@ typedef struct gmk_ctx {
     int running, stopping;
     pthread_t *threads;
     size_t nthreads;
-    gmk_queue_t queue;
+    gmk_fq_t queue;                   /* chunk keys to process, fair across groups */
     char **inflight;                  /* keys being processed, one per worker */
     int dirty;                        /* the store may hold chunks we have not queued */
+    char *pending[GMK_PENDING_MAX];   /* groups whose new chunks we have not queued */
+    size_t npending;
     int64_t retry_at;                 /* monotonic seconds; 0: none */
     /* counters (under mu), for logs and the state operation */
     uint64_t built, failed, chunks_done;
@@ -72,7 +75,8 @@ void gm_gmk_free(gmk_ctx_t *g);
  * workers once the transaction committed. A no-op when GMKs are off. */
 seal_status_t gm_gmk_on_change(gmk_ctx_t *g, seal_store_txn_t *txn, const char *id,
                                const gm_facts_t *before, const gm_facts_t *after, int *kick);
-/* Wakes the workers (after the commit). */
+/* Wakes the workers (after the commit) to queue the chunks of the GMK that
+ * this thread's last gm_gmk_on_change made. */
 void gm_gmk_kick(gmk_ctx_t *g);
 
 /* The GM-UU operations of seal.gm.v1 (user: the plugin handle). */
