@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* core/conf.c: configuration documents and nodes (ARCHITECTURE.md 6).
+/* core/conf.c: configuration documents and nodes.
  *
  * A file is JSON with comments. Comments are blanked out here (newlines
  * kept, so line numbers stay right) and json-c's non-strict tokener parses

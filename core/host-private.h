@@ -125,7 +125,7 @@ struct seal_host {
 seal_plugin_t *seal_plugin_new(seal_host_t *host, const seal_plugin_desc_t *desc,
                                const char *file, void *dl);
 void seal_plugin_free(seal_plugin_t *p);
-/* Validates a descriptor (the handshake of ARCHITECTURE.md 3); on refusal
+/* Validates a descriptor (the handshake of doc/plugin-abi.md); on refusal
  * writes the reason into why. */
 seal_status_t seal_plugin_validate(const seal_host_t *host, const seal_plugin_desc_t *desc,
                                    const char *file, char *why, size_t why_len);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The host: configuration, loading, the phases of ARCHITECTURE.md 4
+/* The host: configuration, loading, the phases of doc/plugin-abi.md
  * (parse -> load -> init -> freeze -> start -> serve -> stop -> fini) and
  * the serve loop woken by signals. */
 #include <errno.h>
@@ -233,7 +233,7 @@ static int ready(const seal_host_t *host, const seal_plugin_t *p, const char *pl
 }
 
 /* Orders the plugins by their "after" lists, otherwise keeping the
- * configuration's order (ARCHITECTURE.md 6: the configuration is
+ * configuration's order (the configuration is
  * order-independent). */
 static seal_status_t order_plugins(seal_host_t *host)
 {

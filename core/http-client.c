@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/http-client.c: outbound HTTP(S) for plugins (seal_http_call of
- * include/seal/http.h, ARCHITECTURE.md 7): one libcurl multi handle driven
+ * include/seal/http.h): one libcurl multi handle driven
  * by one host thread, started at the first call. Callers build the easy
  * handle on their own thread and queue it; the client thread adds it to the
  * multi handle (woken by curl_multi_wakeup), runs the transfers and calls

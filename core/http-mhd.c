@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/http-mhd.c: the HTTP(S) front on libmicrohttpd (>= 0.9.71), the only
- * file that includes microhttpd.h (ARCHITECTURE.md 7). It reads the "http"
+ * file that includes microhttpd.h. It reads the "http"
  * configuration block, listens, applies the limits, checks client
  * certificates, routes, runs the authorization hook (and, around it, the
  * certificate principals of core/principals.c) and calls handlers.
@@ -90,7 +90,7 @@
  * secrets), bytes outside printable ASCII percent-encoded. Headers and bodies
  * are never logged.
  *
- * libmicrohttpd 0.9.75 notes (ARCHITECTURE.md 7): a response is queued only
+ * libmicrohttpd 0.9.75 notes: a response is queued only
  * from the second access-handler call on (queuing on the first closes
  * keep-alive connections), except for refusals that close the connection
  * anyway; MHD only requests a client certificate, so the verification result

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Loading plugin shared objects: the only file that calls libltdl
- * (ARCHITECTURE.md 3). Load by the exact configured name, on the main
+/* Loading plugin shared objects: the only file that calls libltdl.
+ * Load by the exact configured name, on the main
  * thread, before any other thread exists; never unload while running. */
 #include <dlfcn.h>
 #include <ltdl.h>

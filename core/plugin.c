@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Plugin instances and the descriptor handshake (ARCHITECTURE.md 3). */
+/* Plugin instances and the descriptor handshake. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -78,7 +78,7 @@ uint64_t mikey_ntp64_from_seconds(uint64_t ntp_secs)
 uint64_t mikey_ntp64_to_seconds(uint64_t ts, unsigned flags)
 {
     uint64_t secs = ts >> 32;
-    /* Interop quirk (security.md 12): seconds carried in the low word. */
+    /* Interop quirk: seconds carried in the low word. */
     if ((flags & MIKEY_F_T_LOW32) && secs == 0)
         secs = ts & 0xFFFFFFFFu;
     /* RFC 4330 section 3: with the top bit clear the time is in NTP era 1

@@ -94,8 +94,7 @@ int mikey_kp_next(const struct mikey_kp *kp, uint64_t ntp_secs, struct mikey_kp_
 uint64_t mikey_ntp64_from_seconds(uint64_t ntp_secs);
 
 /* Accept a T payload whose high 32 bits are 0 and whose low 32 bits hold
- * the NTP seconds (an interoperability quirk seen in the wild; see
- * security.md section 12).  Off by default: such a T strictly means an
+ * the NTP seconds (an interoperability quirk seen in the wild).  Off by default: such a T strictly means an
  * instant at the very start of an NTP era. */
 #define MIKEY_F_T_LOW32 0x1u
 
@@ -377,7 +376,7 @@ int mikey_imsg_encode(const struct mikey_imsg *m, mikey_sign_fn *sign, void *sct
                       uint8_t *out, size_t cap, size_t *out_len);
 
 /* Also accept a signature made without the SIGN payload's 2-octet header
- * (some third-party stacks sign that way; security.md section 12).  The
+ * (some third-party stacks sign that way).  The
  * standard coverage is always tried first. */
 #define MIKEY_F_SIGN_NO_HDR 0x2u
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# The ABI gate of ARCHITECTURE.md 9:
+# The ABI gate of doc/plugin-abi.md:
 #  1. abidiff of the built libseal against the 1.0 baseline must be clean;
 #  2. the same gate must fail on a field inserted in the middle of a struct
 #     (a libseal rebuilt from the same sources with such a header);

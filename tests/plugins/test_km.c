@@ -280,7 +280,7 @@ START_TEST(test_uid_vector)
     ck_assert_int_eq(P.km->uid(P.km_user, SEAL_KM_CURRENT, "sip:user@example.org", 1388, uid),
                      SEAL_OK);
     ck_assert_mem_eq(uid, want, 32);
-    /* 2014-01-26T10:07:14Z is in period 1388 (security.md 3.4). */
+    /* 2014-01-26T10:07:14Z is in period 1388. */
     uint64_t no = 0;
     ck_assert_int_eq(P.km->period_at(P.km_user, SEAL_KM_CURRENT, 1390730834, &no), SEAL_OK);
     ck_assert_uint_eq(no, 1388);

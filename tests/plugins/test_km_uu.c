@@ -279,7 +279,7 @@ END_TEST
 START_TEST(test_path_pieces)
 {
     int64_t t = 0;
-    /* security.md 3.3: D6B4323200000000 = 2014-02-23T08:39:14Z */
+    /* D6B4323200000000 = 2014-02-23T08:39:14Z */
     ck_assert_int_eq(kmx_parse_ntp_hex("D6B4323200000000", &t), 0);
     ck_assert_int_eq(t, 1393144754);
     ck_assert_int_eq(kmx_parse_ntp_hex("d6b4323280000000", &t), 0);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # The real seald refuses broken plugins with one line naming the plugin, the
-# reason and the file, and a non-zero exit (ARCHITECTURE.md 3).
+# reason and the file, and a non-zero exit.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}" "${SEALD:?}"
 CC=${CC:-cc}

@@ -17,8 +17,8 @@
  * fields that fit, so an older caller keeps working when fields are
  * appended). Bindings render them (XML KmsCertificate / KmsKeySet, JSON).
  *
- * Times are Unix seconds (int64). Key periods follow TS 33.180 (security.md
- * 3.4): KeyPeriodNo = floor((NTP seconds - UserKeyOffset) / UserKeyPeriod),
+ * Times are Unix seconds (int64). Key periods follow TS 33.180:
+ * KeyPeriodNo = floor((NTP seconds - UserKeyOffset) / UserKeyPeriod),
  * NTP seconds = Unix seconds + SEAL_KM_NTP_UNIX_OFFSET; the period and offset
  * are those of the certificate the key set belongs to.
  *

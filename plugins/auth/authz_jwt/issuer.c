@@ -11,7 +11,7 @@
  *
  * The refresher thread only decides when to fetch (key sets here, revocation
  * lists in revocation.c); the fetch itself runs on the host's client thread
- * (ARCHITECTURE.md 7: no plugin I/O threads). */
+ * (no plugin I/O threads). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
  *
  * val-tgt-ue (ValTargetUe: exactly one of valUserId / valUeId) is taken as
  * JSON text (?val-tgt-ue={"valUserId":"..."}) or form-exploded
- * (?valUserId=...), the OpenAPI 3.0 default (specs.md section 2); both at
+ * (?valUserId=...), the OpenAPI 3.0 default (style form, explode true); both at
  * once is refused. Without a target the record is the caller's own (its
  * first identity in km's configuration).
  *

@@ -15,7 +15,7 @@
 #include "mikey/mikey.h"
 #include "x1.h"
 
-/* ---- key periods (TS 33.180 F.2.1, security.md 3.4) ---- */
+/* ---- key periods (TS 33.180 F.2.1) ---- */
 
 seal_status_t x1_period_of(const x1_cert_t *c, int64_t t, uint64_t *no)
 {

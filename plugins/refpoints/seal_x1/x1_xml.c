@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* TS 33.180 Annex D.3: the KmsResponse a remote KMS sends the GMS over
- * SEAL-X1 (security.md 3.3): KmsInit with the KmsCertificate (D.3.4),
+ * SEAL-X1: KmsInit with the KmsCertificate (D.3.4),
  * KmsKeyProv with KmsKeySets (D.3.6), or KmsError. Parsed with libxml2 from
  * untrusted bytes: no network, no DTD (a document carrying one is refused,
  * so no entity is ever expanded), a size cap, every value checked for its

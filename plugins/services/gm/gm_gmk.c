@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Group master keys (TS 33.180 5.7.1 / TS 33.179 7.3.1, security.md 4): on
+/* Group master keys (TS 33.180 5.7.1 / TS 33.179 7.3.1): on
  * every change of a group's VAL users the GMS makes a new GMK (16 random
  * octets) with a GMK-ID (purpose tag 0, 28 random bits) and sends it to
  * each member in a MIKEY-SAKKE I_MESSAGE (gm_dist.c), which members fetch

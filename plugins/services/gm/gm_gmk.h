@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Group master keys of the gm service (TS 33.180 5.7, Annex E/F;
- * security.md 4): what gm.c calls. gm_gmk.c holds the configuration, the
+/* Group master keys of the gm service (TS 33.180 5.7, Annex E/F):
+ * what gm.c calls. gm_gmk.c holds the configuration, the
  * key-encryption key, the rekey done inside a group change's transaction
  * and the GM-UU operations; gm_dist.c the distribution worker pool. */
 #ifndef SEAL_GM_GMK_H
